@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using DuisPrioritiser.Classification;
+
+namespace DuisPrioritiser.Draining;
+
+/// <summary>
+/// The per-level queue state a <see cref="IDrainPolicy"/> decides from: counts and oldest waits per level,
+/// read lazily (each read is O(1)), plus the current time.
+/// </summary>
+/// <remarks>
+/// Under concurrent enqueues and releases the values are a moment's view, not a consistent snapshot across
+/// levels; policies must tolerate a level that turns out empty when released from.
+/// </remarks>
+public readonly struct DrainState
+{
+    private readonly IDrainStateSource? _source;
+    private readonly TimeProvider? _timeProvider;
+    private readonly DateTimeOffset _fixedNow;
+
+    internal DrainState(IDrainStateSource source, long timestamp, TimeProvider timeProvider)
+    {
+        _source = source;
+        Timestamp = timestamp;
+        _timeProvider = timeProvider;
+    }
+
+    private DrainState(IDrainStateSource source, DateTimeOffset fixedNow)
+    {
+        _source = source;
+        _fixedNow = fixedNow;
+    }
+
+    /// <summary>Gets the current time from the scheduler's <see cref="TimeProvider"/> (read when asked, not per decision).</summary>
+    public DateTimeOffset Now => _timeProvider?.GetUtcNow() ?? _fixedNow;
+
+    /// <summary>Gets the <see cref="TimeProvider.GetTimestamp"/> value at which the decision is being made.</summary>
+    public long Timestamp { get; }
+
+    /// <summary>Gets the number of messages held across all levels.</summary>
+    public long TotalCount
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < PriorityLevels.Count; i++)
+            {
+                total += GetCount((PriorityLevel)i);
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Creates a state from fixed values, for testing a custom policy.</summary>
+    /// <param name="counts">The count per level, highest level first; exactly <see cref="PriorityLevels.Count"/> values.</param>
+    /// <param name="oldestWaits">The oldest wait per level, highest level first; empty for all zero, else exactly <see cref="PriorityLevels.Count"/> values.</param>
+    /// <param name="now">The current time.</param>
+    /// <returns>The state.</returns>
+    /// <exception cref="ArgumentException">A span has the wrong length or a count is negative.</exception>
+    public static DrainState Create(ReadOnlySpan<long> counts, ReadOnlySpan<TimeSpan> oldestWaits = default, DateTimeOffset now = default)
+    {
+        if (counts.Length != PriorityLevels.Count)
+        {
+            throw new ArgumentException($"Expected exactly {PriorityLevels.Count} counts, highest level first.", nameof(counts));
+        }
+
+        if (!oldestWaits.IsEmpty && oldestWaits.Length != PriorityLevels.Count)
+        {
+            throw new ArgumentException($"Expected no oldest waits or exactly {PriorityLevels.Count}, highest level first.", nameof(oldestWaits));
+        }
+
+        foreach (long count in counts)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(count, nameof(counts));
+        }
+
+        return new DrainState(new FixedDrainStateSource(counts.ToArray(), oldestWaits.IsEmpty ? new TimeSpan[PriorityLevels.Count] : oldestWaits.ToArray()), now);
+    }
+
+    /// <summary>Gets the number of messages held at <paramref name="level"/>.</summary>
+    /// <param name="level">The level.</param>
+    /// <returns>The count; 0 for a default state.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long GetCount(PriorityLevel level) => _source?.GetCount((int)level) ?? 0;
+
+    /// <summary>Gets how long the oldest message at <paramref name="level"/> has waited, or <see cref="TimeSpan.Zero"/> when the level is empty.</summary>
+    /// <param name="level">The level.</param>
+    /// <returns>The oldest wait.</returns>
+    public TimeSpan GetOldestWait(PriorityLevel level) => _source?.GetOldestWait((int)level, Timestamp) ?? TimeSpan.Zero;
+
+    /// <summary>Gets a bitmap in which bit <c>i</c> is set when level <c>i</c> holds messages (bit 0 is Critical).</summary>
+    /// <returns>The occupancy bitmap.</returns>
+    public int GetOccupancyMask()
+    {
+        int mask = 0;
+        for (int i = 0; i < PriorityLevels.Count; i++)
+        {
+            if (GetCount((PriorityLevel)i) > 0)
+            {
+                mask |= 1 << i;
+            }
+        }
+
+        return mask;
+    }
+
+    private sealed class FixedDrainStateSource(long[] counts, TimeSpan[] oldestWaits) : IDrainStateSource
+    {
+        public long GetCount(int level) => counts[level];
+
+        public TimeSpan GetOldestWait(int level, long timestamp) => counts[level] == 0 ? TimeSpan.Zero : oldestWaits[level];
+    }
+}

@@ -1,0 +1,9 @@
+namespace DuisPrioritiser.Draining;
+
+/// <summary>Where a <see cref="DrainState"/> reads its values from: the scheduler's queue, or fixed values in tests.</summary>
+internal interface IDrainStateSource
+{
+    long GetCount(int level);
+
+    TimeSpan GetOldestWait(int level, long timestamp);
+}

@@ -1,0 +1,57 @@
+using DuisPrioritiser.Classification;
+using DuisPrioritiser.Duis;
+
+namespace DuisPrioritiser.Release;
+
+/// <summary>A message released by the scheduler, with its level and how long it waited.</summary>
+/// <remarks>
+/// Report how it finished with <see cref="IResponseReleaseScheduler.AcknowledgeAsync"/>: the scheduler counts it as
+/// in flight until then, and a durable journal uses the acknowledgement to mark it complete.
+/// </remarks>
+public readonly struct ReleasedMessage : IEquatable<ReleasedMessage>
+{
+    internal ReleasedMessage(DuisMessage message, PriorityLevel level, TimeSpan wait, long token)
+    {
+        Message = message;
+        Level = level;
+        Wait = wait;
+        Token = token;
+    }
+
+    /// <summary>Gets the released message; <see langword="null"/> only for a default instance.</summary>
+    public DuisMessage Message { get; }
+
+    /// <summary>Gets the level it was released from.</summary>
+    public PriorityLevel Level { get; }
+
+    /// <summary>Gets how long it waited in the scheduler, from enqueue to release.</summary>
+    public TimeSpan Wait { get; }
+
+    /// <summary>Gets the scheduler's identity for this release, used to acknowledge it (0 when not tracked).</summary>
+    internal long Token { get; }
+
+    /// <inheritdoc />
+    public bool Equals(ReleasedMessage other)
+        => ReferenceEquals(Message, other.Message) && Level == other.Level && Wait == other.Wait && Token == other.Token;
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is ReleasedMessage other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Message, Level, Wait, Token);
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Level}: {Message} (waited {Wait})";
+
+    /// <summary>Compares two releases.</summary>
+    /// <param name="left">The first release.</param>
+    /// <param name="right">The second release.</param>
+    /// <returns><see langword="true"/> if they are the same release.</returns>
+    public static bool operator ==(ReleasedMessage left, ReleasedMessage right) => left.Equals(right);
+
+    /// <summary>Compares two releases.</summary>
+    /// <param name="left">The first release.</param>
+    /// <param name="right">The second release.</param>
+    /// <returns><see langword="true"/> if they differ.</returns>
+    public static bool operator !=(ReleasedMessage left, ReleasedMessage right) => !left.Equals(right);
+}

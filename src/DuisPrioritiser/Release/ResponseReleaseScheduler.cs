@@ -1,0 +1,399 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using DuisPrioritiser.Classification;
+using DuisPrioritiser.DependencyInjection.Internal;
+using DuisPrioritiser.Diagnostics;
+using DuisPrioritiser.Draining;
+using DuisPrioritiser.Duis;
+using DuisPrioritiser.Queueing.Internal;
+using DuisPrioritiser.Release.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DuisPrioritiser.Release;
+
+/// <summary>The built-in <see cref="IResponseReleaseScheduler"/>.</summary>
+/// <remarks>
+/// <para><b>Capacity and completion</b> share one 64-bit word: the held count plus a completed bit. A producer
+/// reserves a place by compare-and-swap, which fails once the bit is set, so a message is either refused or
+/// counted before completion, and readers end only when the word reads "completed, zero held": no message can
+/// slip in after the last reader has left.</para>
+/// <para><b>Waiting</b> uses <see cref="AsyncSignal"/>: a waiter registers (an interlocked increment, a full
+/// fence), takes the signal's task, and re-checks; a signaller changes the state (a CAS, a full fence) and then
+/// reads the waiter count. Whichever runs second sees the other's write, so no wake-up is lost.</para>
+/// <para>Construct it directly, or register it with <c>services.AddResponsePrioritisation()</c>.</para>
+/// </remarks>
+public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler, IDrainStateSource
+{
+    private const long CompletedBit = 1L << 62;
+
+    private readonly MultiLevelQueue<QueuedEntry> _queue = new(PriorityLevels.Count);
+    private readonly IPriorityClassifier _classifier;
+    private readonly IDrainPolicy _policy;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly long _capacity;
+    private readonly QueueFullMode _fullMode;
+    private readonly AsyncSignal _readSignal = new();
+    private readonly AsyncSignal _spaceSignal = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private PaddedCounter _state; // held count | CompletedBit
+    private PaddedCounter _inFlight;
+    private int _readWaiters;
+    private int _writeWaiters;
+
+    /// <summary>Initialises a scheduler.</summary>
+    /// <param name="options">The options; validated and copied, so later changes have no effect.</param>
+    /// <param name="classifier">
+    /// The classifier. When <see langword="null"/>, the explicit overrides in <paramref name="options"/> and then
+    /// <see cref="ResponsePrioritisationOptions.DefaultLevel"/> decide.
+    /// </param>
+    /// <param name="drainPolicy">The drain policy; when <see langword="null"/>, the one <paramref name="options"/> selects.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="logger">The logger; none when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> is invalid; the message says what to fix.</exception>
+    public ResponseReleaseScheduler(
+        ResponsePrioritisationOptions options,
+        IPriorityClassifier? classifier = null,
+        IDrainPolicy? drainPolicy = null,
+        TimeProvider? timeProvider = null,
+        ILogger<ResponseReleaseScheduler>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ResponsePrioritisationOptionsValidation.ThrowIfInvalid(options);
+
+        _capacity = options.Capacity;
+        _fullMode = options.FullMode;
+        _classifier = classifier ?? PriorityClassifier.Combine(options.DefaultLevel, new RuleBasedPriorityClassifier(options.Overrides));
+        _policy = drainPolicy ?? DrainPolicies.Create(options.Drain);
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public Task Completion => _completion.Task;
+
+    /// <summary>Gets the number of messages held.</summary>
+    public long Count => Volatile.Read(ref _state.Value) & ~CompletedBit;
+
+    /// <summary>Gets the drain policy in use.</summary>
+    public IDrainPolicy DrainPolicy => _policy;
+
+    /// <inheritdoc />
+    public bool TryEnqueue(DuisMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return TryEnqueueCore(message, Classify(message)) == EnqueueStatus.Accepted;
+    }
+
+    /// <inheritdoc />
+    public bool TryEnqueue(DuisMessage message, PriorityLevel level)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        PriorityLevels.ThrowIfUndefined(level);
+        return TryEnqueueCore(message, level) == EnqueueStatus.Accepted;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> EnqueueAsync(DuisMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        var level = Classify(message);
+        var status = TryEnqueueCore(message, level);
+        if (status != EnqueueStatus.Full || _fullMode == QueueFullMode.Reject)
+        {
+            return new ValueTask<bool>(status == EnqueueStatus.Accepted);
+        }
+
+        return EnqueueWaitingAsync(message, level, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public bool TryDequeue(out ReleasedMessage message)
+    {
+        long now = _timeProvider.GetTimestamp();
+        var state = new DrainState(this, now, _timeProvider);
+
+        // A chosen level can turn out empty when another consumer wins the race for its last message;
+        // then ask the policy again, at most once per level.
+        for (int attempt = 0; attempt <= PriorityLevels.Count; attempt++)
+        {
+            if (!_policy.TrySelectLevel(in state, out var level))
+            {
+                break;
+            }
+
+            if (PriorityLevels.IsDefined(level) && _queue.TryDequeue((int)level, out var entry))
+            {
+                _policy.OnReleased(level, in state);
+                OnReleased();
+                message = new ReleasedMessage(entry.Message, level, _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now), 0);
+                return true;
+            }
+        }
+
+        message = default;
+        return false;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ReleasedMessage> DequeueAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (TryDequeue(out var message))
+            {
+                return message;
+            }
+
+            if (!await WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException("The scheduler has been completed and holds no more messages.");
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        long state = Volatile.Read(ref _state.Value);
+        if ((state & ~CompletedBit) > 0)
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        return state == CompletedBit ? new ValueTask<bool>(false) : WaitToReadSlowAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ReleasedMessage> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (await WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (TryDequeue(out var message))
+            {
+                yield return message;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask AcknowledgeAsync(ReleasedMessage message, ReleaseOutcome outcome = ReleaseOutcome.Handled, CancellationToken cancellationToken = default)
+    {
+        if (message.Message is null)
+        {
+            throw new ArgumentException("Acknowledge a message returned by the scheduler, not a default instance.", nameof(message));
+        }
+
+        if (!Enum.IsDefined(outcome))
+        {
+            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Use Handled or DeadLettered.");
+        }
+
+        if (Interlocked.Decrement(ref _inFlight.Value) < 0)
+        {
+            Interlocked.Increment(ref _inFlight.Value);
+            Log.UnbalancedAcknowledgement(_logger);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public void Complete()
+    {
+        long state = Volatile.Read(ref _state.Value);
+        while ((state & CompletedBit) == 0)
+        {
+            long seen = Interlocked.CompareExchange(ref _state.Value, state | CompletedBit, state);
+            if (seen == state)
+            {
+                Log.SchedulerCompleted(_logger, state);
+                if (state == 0)
+                {
+                    _completion.TrySetResult();
+                }
+
+                // Wake everyone: readers to notice the end, writers to give up waiting for space.
+                _readSignal.Pulse();
+                _spaceSignal.Pulse();
+                return;
+            }
+
+            state = seen;
+        }
+    }
+
+    /// <inheritdoc />
+    public SchedulerSnapshot GetSnapshot()
+    {
+        long now = _timeProvider.GetTimestamp();
+        var levels = new LevelSnapshot[PriorityLevels.Count];
+        for (int i = 0; i < levels.Length; i++)
+        {
+            levels[i] = new LevelSnapshot((PriorityLevel)i, _queue.GetCount(i), GetOldestWait(i, now));
+        }
+
+        return new SchedulerSnapshot(
+            levels,
+            _capacity,
+            Math.Max(0, Volatile.Read(ref _inFlight.Value)),
+            (Volatile.Read(ref _state.Value) & CompletedBit) != 0,
+            _timeProvider.GetUtcNow());
+    }
+
+    /// <summary>Completes the scheduler. Held messages stay available to readers, so nothing is lost by disposing.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Complete();
+        return ValueTask.CompletedTask;
+    }
+
+    long IDrainStateSource.GetCount(int level) => _queue.GetCount(level);
+
+    TimeSpan IDrainStateSource.GetOldestWait(int level, long timestamp) => GetOldestWait(level, timestamp);
+
+    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level)
+    {
+        var status = TryReserve();
+        if (status != EnqueueStatus.Accepted)
+        {
+            if (status == EnqueueStatus.Full)
+            {
+                Log.RejectedFull(_logger, level, _capacity);
+            }
+
+            return status;
+        }
+
+        message.StampReceivedAt(_timeProvider.GetUtcNow());
+        _queue.Enqueue((int)level, new QueuedEntry(message, _timeProvider.GetTimestamp()));
+        if (Volatile.Read(ref _readWaiters) > 0)
+        {
+            _readSignal.Pulse();
+        }
+
+        return EnqueueStatus.Accepted;
+    }
+
+    internal PriorityLevel Classify(DuisMessage message)
+        => _classifier.TryClassify(message, out var level) && PriorityLevels.IsDefined(level) ? level : PriorityLevel.Normal;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private EnqueueStatus TryReserve()
+    {
+        long state = Volatile.Read(ref _state.Value);
+        while (true)
+        {
+            if ((state & CompletedBit) != 0)
+            {
+                return EnqueueStatus.Completed;
+            }
+
+            if (state >= _capacity)
+            {
+                return EnqueueStatus.Full;
+            }
+
+            long seen = Interlocked.CompareExchange(ref _state.Value, state + 1, state);
+            if (seen == state)
+            {
+                return EnqueueStatus.Accepted;
+            }
+
+            state = seen;
+        }
+    }
+
+    private void OnReleased()
+    {
+        Interlocked.Increment(ref _inFlight.Value);
+        long state = Interlocked.Decrement(ref _state.Value);
+        Debug.Assert((state & ~CompletedBit) >= 0, "Held count went negative.");
+        if (state == CompletedBit)
+        {
+            _completion.TrySetResult();
+            _readSignal.Pulse();
+        }
+
+        if (Volatile.Read(ref _writeWaiters) > 0)
+        {
+            _spaceSignal.Pulse();
+        }
+    }
+
+    private TimeSpan GetOldestWait(int level, long now)
+    {
+        if (!_queue.TryPeek(level, out var entry) || entry.Message is null)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var wait = _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now);
+        return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+    }
+
+    private async ValueTask<bool> WaitToReadSlowAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _readWaiters);
+        try
+        {
+            while (true)
+            {
+                var signalled = _readSignal.WaitTask;
+                long state = Volatile.Read(ref _state.Value);
+                if ((state & ~CompletedBit) > 0)
+                {
+                    return true;
+                }
+
+                if (state == CompletedBit)
+                {
+                    return false;
+                }
+
+                await signalled.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _readWaiters);
+        }
+    }
+
+    private async ValueTask<bool> EnqueueWaitingAsync(DuisMessage message, PriorityLevel level, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writeWaiters);
+        try
+        {
+            while (true)
+            {
+                var signalled = _spaceSignal.WaitTask;
+                var status = TryEnqueueCore(message, level);
+                if (status != EnqueueStatus.Full)
+                {
+                    return status == EnqueueStatus.Accepted;
+                }
+
+                await signalled.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _writeWaiters);
+        }
+    }
+}

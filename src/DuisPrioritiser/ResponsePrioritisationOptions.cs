@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+using DuisPrioritiser.Classification;
+using DuisPrioritiser.Draining;
+using DuisPrioritiser.Release;
+using Microsoft.Extensions.Options;
+
+namespace DuisPrioritiser;
+
+/// <summary>
+/// Options for DuisPrioritiser, bound from the <c>DuisPrioritiser</c> configuration section by default.
+/// </summary>
+public sealed class ResponsePrioritisationOptions
+{
+    /// <summary>The configuration section name the options bind from by default.</summary>
+    public const string SectionName = "DuisPrioritiser";
+
+    /// <summary>
+    /// Gets or sets the maximum number of messages held. Beyond it, writes are rejected (or wait, per
+    /// <see cref="FullMode"/>); a held message is never evicted to admit another.
+    /// </summary>
+    /// <value>The default value is 500,000.</value>
+    [Range(1, int.MaxValue)]
+    public int Capacity { get; set; } = 500_000;
+
+    /// <summary>Gets or sets what <see cref="IResponseReleaseScheduler.EnqueueAsync"/> does at capacity.</summary>
+    /// <value>The default value is <see cref="QueueFullMode.Reject"/>.</value>
+    [EnumDataType(typeof(QueueFullMode))]
+    public QueueFullMode FullMode { get; set; } = QueueFullMode.Reject;
+
+    /// <summary>Gets or sets the level for a message no classifier decides.</summary>
+    /// <value>The default value is <see cref="PriorityLevel.Normal"/>.</value>
+    [EnumDataType(typeof(PriorityLevel))]
+    public PriorityLevel DefaultLevel { get; set; } = PriorityLevel.Normal;
+
+    /// <summary>Gets the explicit priority overrides, which win over every other classifier.</summary>
+    public PriorityOverrideOptions Overrides { get; } = new();
+
+    /// <summary>Gets or sets the drain policy options.</summary>
+    /// <value>The default value is strict priority.</value>
+    [Required]
+    [ValidateObjectMembers]
+    public DrainOptions Drain { get; set; } = new();
+}
