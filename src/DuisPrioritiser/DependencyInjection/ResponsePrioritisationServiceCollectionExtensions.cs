@@ -23,7 +23,12 @@ public static class ResponsePrioritisationServiceCollectionExtensions
     public static IResponsePrioritisationBuilder AddResponsePrioritisation(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(static d => d.ServiceType == typeof(ResponsePrioritisationMarker)))
+        {
+            return new ResponsePrioritisationBuilder(services);
+        }
 
+        services.AddSingleton<ResponsePrioritisationMarker>();
         services.AddOptions<ResponsePrioritisationOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponsePrioritisationOptions>, ResponsePrioritisationOptionsDataAnnotationsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponsePrioritisationOptions>, ResponsePrioritisationOptionsValidator>());

@@ -23,7 +23,7 @@ namespace DuisPrioritiser.Release;
 /// reads the waiter count. Whichever runs second sees the other's write, so no wake-up is lost.</para>
 /// <para>Construct it directly, or register it with <c>services.AddResponsePrioritisation()</c>.</para>
 /// </remarks>
-public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler, IDrainStateSource
+public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler, IDisposable, IDrainStateSource
 {
     private const long CompletedBit = 1L << 62;
 
@@ -258,9 +258,12 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
-        Complete();
+        Dispose();
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>Completes the scheduler. Held messages stay available to readers, so nothing is lost by disposing.</summary>
+    public void Dispose() => Complete();
 
     long IDrainStateSource.GetCount(int level) => _queue.GetCount(level);
 
