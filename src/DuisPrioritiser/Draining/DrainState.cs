@@ -88,25 +88,25 @@ public readonly struct DrainState
     /// <returns>The oldest wait.</returns>
     public TimeSpan GetOldestWait(PriorityLevel level) => _source?.GetOldestWait((int)level, Timestamp) ?? TimeSpan.Zero;
 
-    /// <summary>Gets a bitmap in which bit <c>i</c> is set when level <c>i</c> holds messages (bit 0 is Critical).</summary>
+    /// <summary>Gets a bitmap in which bit <c>i</c> is set while level <c>i</c> holds messages (bit 0 is Critical). O(1).</summary>
     /// <returns>The occupancy bitmap.</returns>
-    public int GetOccupancyMask()
-    {
-        int mask = 0;
-        for (int i = 0; i < PriorityLevels.Count; i++)
-        {
-            if (GetCount((PriorityLevel)i) > 0)
-            {
-                mask |= 1 << i;
-            }
-        }
-
-        return mask;
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int GetOccupancyMask() => _source?.GetOccupancyMask() ?? 0;
 
     private sealed class FixedDrainStateSource(long[] counts, TimeSpan[] oldestWaits) : IDrainStateSource
     {
         public long GetCount(int level) => counts[level];
+
+        public int GetOccupancyMask()
+        {
+            int mask = 0;
+            for (int i = 0; i < counts.Length; i++)
+            {
+                mask |= counts[i] > 0 ? 1 << i : 0;
+            }
+
+            return mask;
+        }
 
         public TimeSpan GetOldestWait(int level, long timestamp) => counts[level] == 0 ? TimeSpan.Zero : oldestWaits[level];
     }

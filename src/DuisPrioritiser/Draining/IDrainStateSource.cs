@@ -5,5 +5,7 @@ internal interface IDrainStateSource
 {
     long GetCount(int level);
 
+    int GetOccupancyMask();
+
     TimeSpan GetOldestWait(int level, long timestamp);
 }

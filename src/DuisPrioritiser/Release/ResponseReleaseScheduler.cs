@@ -38,6 +38,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     private readonly AsyncSignal _spaceSignal = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private ClockAnchor _anchor;
     private PaddedCounter _state; // held count | CompletedBit
     private PaddedCounter _inFlight;
     private int _readWaiters;
@@ -70,6 +71,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         _policy = drainPolicy ?? DrainPolicies.Create(options.Drain);
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _anchor = new ClockAnchor(_timeProvider.GetUtcNow(), _timeProvider.GetTimestamp());
     }
 
     /// <inheritdoc />
@@ -267,6 +269,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     long IDrainStateSource.GetCount(int level) => _queue.GetCount(level);
 
+    int IDrainStateSource.GetOccupancyMask() => _queue.GetOccupancyMask();
+
     TimeSpan IDrainStateSource.GetOldestWait(int level, long timestamp) => GetOldestWait(level, timestamp);
 
     internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level)
@@ -282,8 +286,13 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             return status;
         }
 
-        message.StampReceivedAt(_timeProvider.GetUtcNow());
-        _queue.Enqueue((int)level, new QueuedEntry(message, _timeProvider.GetTimestamp()));
+        long timestamp = _timeProvider.GetTimestamp();
+        if (message.ReceivedAt == default)
+        {
+            message.StampReceivedAt(ToUtc(timestamp));
+        }
+
+        _queue.Enqueue((int)level, new QueuedEntry(message, timestamp));
         if (Volatile.Read(ref _readWaiters) > 0)
         {
             _readSignal.Pulse();
@@ -336,6 +345,24 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         {
             _spaceSignal.Pulse();
         }
+    }
+
+    /// <summary>
+    /// Converts a monotonic timestamp to wall-clock time from an anchor re-read once a minute: one clock read per
+    /// message instead of two, and wall-clock steps (NTP) are picked up within a minute.
+    /// </summary>
+    private DateTimeOffset ToUtc(long timestamp)
+    {
+        var anchor = Volatile.Read(ref _anchor);
+        var elapsed = _timeProvider.GetElapsedTime(anchor.Timestamp, timestamp);
+        if (elapsed < TimeSpan.Zero || elapsed > ClockAnchor.Lifetime)
+        {
+            anchor = new ClockAnchor(_timeProvider.GetUtcNow(), _timeProvider.GetTimestamp());
+            Volatile.Write(ref _anchor, anchor);
+            elapsed = _timeProvider.GetElapsedTime(anchor.Timestamp, timestamp);
+        }
+
+        return anchor.Utc + elapsed;
     }
 
     private TimeSpan GetOldestWait(int level, long now)
@@ -398,5 +425,14 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         {
             Interlocked.Decrement(ref _writeWaiters);
         }
+    }
+
+    private sealed class ClockAnchor(DateTimeOffset utc, long timestamp)
+    {
+        public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
+
+        public DateTimeOffset Utc { get; } = utc;
+
+        public long Timestamp { get; } = timestamp;
     }
 }

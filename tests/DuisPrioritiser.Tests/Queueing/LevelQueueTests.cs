@@ -98,7 +98,14 @@ public class LevelQueueTests
         Assert.That(queue.GetOccupancyMask(), Is.EqualTo(0b10010));
         Assert.That(queue.Count, Is.EqualTo(2));
         Assert.That(queue.TryDequeue(1, out _), Is.True);
-        Assert.That(queue.GetOccupancyMask(), Is.EqualTo(0b10000));
+        Assert.That(queue.TryDequeue(1, out _), Is.False);
+        Assert.That(queue.GetOccupancyMask(), Is.EqualTo(0b10000), "a level found empty is cleared from the bitmap");
+        Assert.That(queue.TryDequeueHighest(out int item, out int level), Is.True);
+        Assert.That((item, level), Is.EqualTo((4, 4)));
+        Assert.That(queue.TryDequeueHighest(out _, out _), Is.False);
+        Assert.That(queue.GetOccupancyMask(), Is.Zero);
+        queue.Enqueue(2, 2);
+        Assert.That(queue.GetOccupancyMask(), Is.EqualTo(0b00100));
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new MultiLevelQueue<int>(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new MultiLevelQueue<int>(32));
     }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using DuisPrioritiser.Classification;
 
 namespace DuisPrioritiser.Draining.Internal;
@@ -9,17 +10,9 @@ internal sealed class StrictPriorityDrainPolicy : IDrainPolicy
 
     public bool TrySelectLevel(in DrainState state, out PriorityLevel level)
     {
-        for (int i = 0; i < PriorityLevels.Count; i++)
-        {
-            if (state.GetCount((PriorityLevel)i) > 0)
-            {
-                level = (PriorityLevel)i;
-                return true;
-            }
-        }
-
-        level = default;
-        return false;
+        int mask = state.GetOccupancyMask();
+        level = (PriorityLevel)BitOperations.TrailingZeroCount(mask);
+        return mask != 0;
     }
 
     public void OnReleased(PriorityLevel level, in DrainState state)

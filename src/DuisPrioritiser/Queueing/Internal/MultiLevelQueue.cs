@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace DuisPrioritiser.Queueing.Internal;
@@ -8,22 +9,27 @@ namespace DuisPrioritiser.Queueing.Internal;
 /// <see cref="LevelQueue{T}"/> FIFO per level, level 0 highest.
 /// </summary>
 /// <remarks>
-/// <para><b>Occupancy.</b> The occupancy bitmap is derived on demand from the per-level counts
-/// (<see cref="GetOccupancyMask"/>) rather than maintained as a shared word. With five levels, reading five
-/// counters costs about the same as reading one bitmap, while a maintained bitmap would put a second atomic
-/// read-modify-write on a single cache line that every producer and consumer of every level contends for,
-/// and keeping it exact under races needs a retry protocol of its own. The derived mask is exact whenever the
-/// counts are.</para>
-/// <para><b>Counts.</b> Per-level counts come from the levels' 64-bit head and tail positions: O(1), no walking,
-/// no extra atomic operation per message. A count may include an item whose producer has claimed a slot but not
-/// yet published it; such an item becomes dequeueable a few instructions later. Counts are never negative.</para>
-/// <para><b>Memory ordering.</b> See <see cref="LevelQueue{T}"/>: every enqueue and dequeue is a CAS (a full
-/// fence) on the level's tail or head, and items are published with release stores of slot sequence numbers.
-/// Levels are independent; FIFO order holds within a level, and there is no order across levels.</para>
+/// <para><b>Occupancy bitmap.</b> Bit <c>i</c> of <c>_occupancy</c> is set while level <c>i</c> may hold items, so a
+/// strict-priority dequeue finds its level with one load and a trailing-zero count instead of probing empty levels.
+/// The bitmap is written only on transitions: a producer sets its bit (an atomic OR) only when it reads it clear, and a
+/// consumer clears a bit only after a dequeue from that level fails.</para>
+/// <para><b>Memory ordering.</b> Within a level see <see cref="LevelQueue{T}"/>: every enqueue and dequeue is a CAS
+/// (a full fence) on the level's tail or head, and items are published with release stores of slot sequence
+/// numbers. Across the bitmap the argument is Dekker's: a producer (1) claims its slot by CAS on the tail, then (2)
+/// reads the bitmap and sets its bit if clear; a consumer that found the level empty (3) clears the bit with an
+/// interlocked AND, then (4) re-reads the level's count and sets the bit again if it is not zero. (1) and (3) are
+/// full fences, so either the producer's read (2) sees the bit cleared and sets it, or the consumer's re-read (4)
+/// sees the new tail and sets it: a non-empty level never stays unmarked. The only window in which a level holds an
+/// item with its bit clear is inside a producer's enqueue, between (1) and (2); the enqueue takes effect at (2).</para>
+/// <para><b>Counts.</b> Per-level counts come from the levels' 64-bit head and tail positions: O(1), no walking, no
+/// extra atomic operation per message. A count may include an item whose producer has claimed a slot but not yet
+/// published it; such an item becomes dequeueable a few instructions later. Counts are never negative.</para>
+/// <para>FIFO order holds within a level; there is no order across levels.</para>
 /// </remarks>
 internal sealed class MultiLevelQueue<T>
 {
     private readonly LevelQueue<T>[] _levels;
+    private PaddedCounter _occupancy;
 
     public MultiLevelQueue(int levelCount)
     {
@@ -58,31 +64,47 @@ internal sealed class MultiLevelQueue<T>
     {
         Debug.Assert((uint)level < (uint)_levels.Length, "Level out of range.");
         _levels[level].Enqueue(item);
+        long bit = 1L << level;
+        if ((Volatile.Read(ref _occupancy.Value) & bit) == 0)
+        {
+            Interlocked.Or(ref _occupancy.Value, bit);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryDequeue(int level, out T item)
     {
         Debug.Assert((uint)level < (uint)_levels.Length, "Level out of range.");
-        return _levels[level].TryDequeue(out item);
+        if (_levels[level].TryDequeue(out item))
+        {
+            return true;
+        }
+
+        MarkEmpty(level);
+        return false;
     }
 
     /// <summary>Dequeues from the highest non-empty level (strict priority).</summary>
     public bool TryDequeueHighest(out T item, out int level)
     {
-        var levels = _levels;
-        for (int i = 0; i < levels.Length; i++)
+        while (true)
         {
-            if (levels[i].TryDequeue(out item))
+            long mask = Volatile.Read(ref _occupancy.Value);
+            if (mask == 0)
             {
-                level = i;
+                item = default!;
+                level = -1;
+                return false;
+            }
+
+            level = BitOperations.TrailingZeroCount(mask);
+            if (_levels[level].TryDequeue(out item))
+            {
                 return true;
             }
-        }
 
-        item = default!;
-        level = -1;
-        return false;
+            MarkEmpty(level);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -91,19 +113,23 @@ internal sealed class MultiLevelQueue<T>
     /// <summary>Reads the oldest item of <paramref name="level"/> without removing it.</summary>
     public bool TryPeek(int level, out T item) => _levels[level].TryPeek(out item);
 
-    /// <summary>Gets a bitmap with bit <c>i</c> set when level <c>i</c> holds at least one item.</summary>
-    public int GetOccupancyMask()
+    /// <summary>Gets the occupancy bitmap: bit <c>i</c> is set while level <c>i</c> may hold items.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int GetOccupancyMask() => (int)Volatile.Read(ref _occupancy.Value);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void MarkEmpty(int level)
     {
-        var levels = _levels;
-        int mask = 0;
-        for (int i = 0; i < levels.Length; i++)
+        long bit = 1L << level;
+        if ((Volatile.Read(ref _occupancy.Value) & bit) == 0)
         {
-            if (levels[i].Count > 0)
-            {
-                mask |= 1 << i;
-            }
+            return;
         }
 
-        return mask;
+        Interlocked.And(ref _occupancy.Value, ~bit);
+        if (!_levels[level].IsEmpty)
+        {
+            Interlocked.Or(ref _occupancy.Value, bit);
+        }
     }
 }
