@@ -4,7 +4,8 @@ namespace DuisPrioritiser.Release;
 
 /// <summary>The in-flight limit of the hosted release loop: how many messages the back-end handler works on at once.</summary>
 /// <remarks>
-/// <para>The adaptive limit works per window of samples (one sample per handler call; a window is at least the
+/// <para>The adaptive limit starts at <see cref="InitialLimit"/> and doubles per window (slow start) until latency
+/// first rises above its baseline or a window backs off. After that it works per window of samples (one sample per handler call; a window is at least the
 /// current limit and at least 16 samples). A window with a time-out, or with a failure ratio above
 /// <see cref="FailureRatioThreshold"/>, cuts the limit by <see cref="BackoffRatio"/> (multiplicative decrease).
 /// Otherwise the latency gradient <c>clamp(Tolerance * baseline / average, 0.5, 1)</c>, where <c>baseline</c> is the

@@ -50,6 +50,7 @@ internal sealed class ConcurrencyLimiter
     private double _baselineCurrent = double.PositiveInfinity;
     private double _baselinePrevious = double.PositiveInfinity;
     private long _baselineBucketStart;
+    private bool _slowStart = true;
 
     public ConcurrencyLimiter(PaceOptions options, TimeProvider timeProvider, ILogger? logger = null)
     {
@@ -187,6 +188,7 @@ internal sealed class ConcurrencyLimiter
             if (timeouts > 0 || (failures > 0 && failures > _options.FailureRatioThreshold * samples))
             {
                 next = _limit * _options.BackoffRatio;
+                _slowStart = false;
             }
             else if (_successes == 0 || average <= 0)
             {
@@ -195,8 +197,17 @@ internal sealed class ConcurrencyLimiter
             else
             {
                 double gradient = Math.Clamp(_options.Tolerance * baseline / average, 0.5, 1.0);
-                double estimate = (_limit * gradient) + Math.Sqrt(_limit);
-                next = (_limit * (1 - _options.Smoothing)) + (estimate * _options.Smoothing);
+                if (_slowStart && gradient >= 1.0)
+                {
+                    // Slow start, as in TCP: double per window until latency first rises above its baseline.
+                    next = _limit * 2;
+                }
+                else
+                {
+                    _slowStart = false;
+                    double estimate = (_limit * gradient) + Math.Sqrt(_limit);
+                    next = (_limit * (1 - _options.Smoothing)) + (estimate * _options.Smoothing);
+                }
             }
 
             _limit = Math.Clamp(next, _options.MinLimit, _options.MaxLimit);

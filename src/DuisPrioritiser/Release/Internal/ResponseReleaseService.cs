@@ -43,7 +43,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private readonly ConcurrentDictionary<WorkItem, byte> _active = new();
     private Task? _loop;
     private int _stopped;
-    private volatile bool _loopWaiting;
+    private volatile Task? _loopWait;
 
     public ResponseReleaseService(
         IResponseReleaseScheduler scheduler,
@@ -82,8 +82,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     /// <summary>Gets the number of released messages not yet finished (handled, dead-lettered or abandoned).</summary>
     internal int ActiveCount => _active.Count;
 
-    /// <summary>Gets a value indicating whether the loop is waiting for a slot or a message (for virtual-time tests).</summary>
-    internal bool IsLoopWaiting => _loopWaiting;
+    /// <summary>Gets a value indicating whether the loop is blocked waiting for a slot or a message, or has ended (for virtual-time tests).</summary>
+    internal bool IsLoopWaiting => _loopWait is { IsCompleted: false } || _loop is null || _loop.IsCompleted;
 
     /// <summary>Gets the loop task once started.</summary>
     internal Task? LoopTask => _loop;
@@ -194,26 +194,44 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         {
             while (true)
             {
-                _loopWaiting = true;
-                await _limiter.AcquireAsync(stopping).ConfigureAwait(false);
+                var acquire = _limiter.AcquireAsync(stopping);
+                if (!acquire.IsCompletedSuccessfully)
+                {
+                    var waiting = acquire.AsTask();
+                    _loopWait = waiting;
+                    await waiting.ConfigureAwait(false);
+                    _loopWait = null;
+                }
+
                 ReleasedMessage message;
                 try
                 {
                     while (true)
                     {
-                        if (!await _scheduler.WaitToReadAsync(stopping).ConfigureAwait(false))
+                        var ready = _scheduler.WaitToReadAsync(stopping);
+                        bool more;
+                        if (ready.IsCompletedSuccessfully)
+                        {
+                            more = ready.Result;
+                        }
+                        else
+                        {
+                            var waiting = ready.AsTask();
+                            _loopWait = waiting;
+                            more = await waiting.ConfigureAwait(false);
+                            _loopWait = null;
+                        }
+
+                        if (!more)
                         {
                             _limiter.Release();
                             return;
                         }
 
-                        _loopWaiting = false;
                         if (_scheduler.TryDequeue(out message))
                         {
                             break;
                         }
-
-                        _loopWaiting = true;
                     }
                 }
                 catch
@@ -236,7 +254,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         }
         finally
         {
-            _loopWaiting = true;
+            _loopWait = null;
         }
     }
 
