@@ -32,9 +32,11 @@ public static class ResponsePrioritisationServiceCollectionExtensions
         services.AddOptions<ResponsePrioritisationOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponsePrioritisationOptions>, ResponsePrioritisationOptionsDataAnnotationsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponsePrioritisationOptions>, ResponsePrioritisationOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponsePrioritisationOptions>, TrafficOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(CreateScheduler);
         services.TryAddSingleton<IResponseReleaseScheduler>(static sp => sp.GetRequiredService<ResponseReleaseScheduler>());
+        services.TryAddSingleton<IRecoveryControl>(static sp => sp.GetRequiredService<ResponseReleaseScheduler>());
         return new ResponsePrioritisationBuilder(services);
     }
 
@@ -70,11 +72,12 @@ public static class ResponsePrioritisationServiceCollectionExtensions
     private static ResponseReleaseScheduler CreateScheduler(IServiceProvider provider)
     {
         var options = provider.GetRequiredService<IOptions<ResponsePrioritisationOptions>>().Value;
+        var timeProvider = provider.GetService<TimeProvider>();
         return new ResponseReleaseScheduler(
             options,
             CreateClassifier(provider, options),
-            provider.GetService<IDrainPolicy>() ?? DrainPolicies.Create(options.Drain),
-            provider.GetService<TimeProvider>(),
+            provider.GetService<IDrainPolicy>() ?? DrainPolicies.Create(options, timeProvider),
+            timeProvider,
             provider.GetService<ILogger<ResponseReleaseScheduler>>());
     }
 

@@ -68,10 +68,13 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         _capacity = options.Capacity;
         _fullMode = options.FullMode;
         _classifier = classifier ?? PriorityClassifier.Combine(options.DefaultLevel, new RuleBasedPriorityClassifier(options.Overrides));
-        _policy = drainPolicy ?? DrainPolicies.Create(options.Drain);
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _policy = drainPolicy ?? DrainPolicies.Create(options, _timeProvider);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _anchor = new ClockAnchor(_timeProvider.GetUtcNow(), _timeProvider.GetTimestamp());
+        _recovery = new RecoveryModeController(options.Recovery, _timeProvider, _logger);
+        _recovery.ModeChanged += OnModeChanged;
+        _lanes = AlertCodeLanes.Create(options.Traffic, _timeProvider.TimestampFrequency);
     }
 
     /// <inheritdoc />
@@ -118,32 +121,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     }
 
     /// <inheritdoc />
-    public bool TryDequeue(out ReleasedMessage message)
-    {
-        long now = _timeProvider.GetTimestamp();
-        var state = new DrainState(this, now, _timeProvider);
-
-        // A chosen level can turn out empty when another consumer wins the race for its last message;
-        // then ask the policy again, at most once per level.
-        for (int attempt = 0; attempt <= PriorityLevels.Count; attempt++)
-        {
-            if (!_policy.TrySelectLevel(in state, out var level))
-            {
-                break;
-            }
-
-            if (PriorityLevels.IsDefined(level) && _queue.TryDequeue((int)level, out var entry))
-            {
-                _policy.OnReleased(level, in state);
-                OnReleased();
-                message = new ReleasedMessage(entry.Message, level, _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now), 0);
-                return true;
-            }
-        }
-
-        message = default;
-        return false;
-    }
+    public bool TryDequeue(out ReleasedMessage message) => TryDequeueCore(out message);
 
     /// <inheritdoc />
     public async ValueTask<ReleasedMessage> DequeueAsync(CancellationToken cancellationToken = default)
@@ -163,21 +141,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<bool>(cancellationToken);
-        }
-
-        long state = Volatile.Read(ref _state.Value);
-        if ((state & ~CompletedBit) > 0)
-        {
-            return new ValueTask<bool>(true);
-        }
-
-        return state == CompletedBit ? new ValueTask<bool>(false) : WaitToReadSlowAsync(cancellationToken);
-    }
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => WaitToReadCoreAsync(cancellationToken);
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ReleasedMessage> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -242,6 +206,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     public SchedulerSnapshot GetSnapshot()
     {
         long now = _timeProvider.GetTimestamp();
+        _recovery.Evaluate(Count, now);
         var levels = new LevelSnapshot[PriorityLevels.Count];
         for (int i = 0; i < levels.Length; i++)
         {
@@ -253,7 +218,11 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             _capacity,
             Math.Max(0, Volatile.Read(ref _inFlight.Value)),
             (Volatile.Read(ref _state.Value) & CompletedBit) != 0,
-            _timeProvider.GetUtcNow());
+            _timeProvider.GetUtcNow())
+        {
+            Mode = _recovery.Mode,
+            DeferredCount = _lanes.DeferredCount,
+        };
     }
 
     /// <summary>Completes the scheduler. Held messages stay available to readers, so nothing is lost by disposing.</summary>
@@ -293,6 +262,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         _queue.Enqueue((int)level, new QueuedEntry(message, timestamp));
+        OnArrival(timestamp);
         if (Volatile.Read(ref _readWaiters) > 0)
         {
             _readSignal.Pulse();
@@ -374,34 +344,6 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         var wait = _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now);
         return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-    }
-
-    private async ValueTask<bool> WaitToReadSlowAsync(CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref _readWaiters);
-        try
-        {
-            while (true)
-            {
-                var signalled = _readSignal.WaitTask;
-                long state = Volatile.Read(ref _state.Value);
-                if ((state & ~CompletedBit) > 0)
-                {
-                    return true;
-                }
-
-                if (state == CompletedBit)
-                {
-                    return false;
-                }
-
-                await signalled.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _readWaiters);
-        }
     }
 
     private async ValueTask<bool> EnqueueWaitingAsync(DuisMessage message, PriorityLevel level, CancellationToken cancellationToken)

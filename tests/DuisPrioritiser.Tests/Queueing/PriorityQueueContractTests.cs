@@ -222,7 +222,7 @@ public sealed class StrictSchedulerContractTests : PriorityQueueContractTests
 
     private sealed class Adapter : IQueueUnderTest
     {
-        private readonly ResponseReleaseScheduler _scheduler = new(new ResponsePrioritisationOptions { Capacity = int.MaxValue });
+        private readonly ResponseReleaseScheduler _scheduler = new(new ResponsePrioritisationOptions { Capacity = int.MaxValue }, drainPolicy: DuisPrioritiser.Draining.DrainPolicies.StrictPriority());
 
         public void Enqueue(PriorityLevel level, long item)
         {
