@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using DuisPrioritiser.Classification;
 using DuisPrioritiser.DependencyInjection.Internal;
 using DuisPrioritiser.Draining;
@@ -78,7 +79,8 @@ public static class ResponsePrioritisationServiceCollectionExtensions
             CreateClassifier(provider, options),
             provider.GetService<IDrainPolicy>() ?? DrainPolicies.Create(options, timeProvider),
             timeProvider,
-            provider.GetService<ILogger<ResponseReleaseScheduler>>());
+            provider.GetService<ILogger<ResponseReleaseScheduler>>(),
+            provider.GetService<IMeterFactory>());
     }
 
     /// <summary>Explicit overrides first, then the integrator's classifiers in registration order, then the default level.</summary>

@@ -113,7 +113,9 @@ public sealed partial class ResponseReleaseScheduler : IRecoveryControl
     private ReleasedMessage Release(in QueuedEntry entry, PriorityLevel level, long now)
     {
         OnReleased();
-        return new ReleasedMessage(entry.Message, level, _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now), 0);
+        var wait = _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now);
+        _metrics.Released(level, entry.Message.Kind, wait);
+        return new ReleasedMessage(entry.Message, level, wait, 0);
     }
 
     /// <summary>Gets the timestamp ticks until a held message can be released: 0 for now, <see cref="long.MaxValue"/> when nothing is held.</summary>

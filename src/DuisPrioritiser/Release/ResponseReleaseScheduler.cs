@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using DuisPrioritiser.Classification;
 using DuisPrioritiser.DependencyInjection.Internal;
@@ -23,7 +24,7 @@ namespace DuisPrioritiser.Release;
 /// reads the waiter count. Whichever runs second sees the other's write, so no wake-up is lost.</para>
 /// <para>Construct it directly, or register it with <c>services.AddResponsePrioritisation()</c>.</para>
 /// </remarks>
-public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler, IDisposable, IDrainStateSource
+public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler, IDisposable, IDrainStateSource, ISchedulerGauges
 {
     private const long CompletedBit = 1L << 62;
 
@@ -36,6 +37,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     private readonly QueueFullMode _fullMode;
     private readonly AsyncSignal _readSignal = new();
     private readonly AsyncSignal _spaceSignal = new();
+    private readonly SchedulerMetrics _metrics;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ClockAnchor _anchor;
@@ -53,6 +55,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <param name="drainPolicy">The drain policy; when <see langword="null"/>, the one <paramref name="options"/> selects.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="logger">The logger; none when <see langword="null"/>.</param>
+    /// <param name="meterFactory">Creates the <c>DuisPrioritiser</c> meter; when <see langword="null"/> the scheduler owns its own meter.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> is invalid; the message says what to fix.</exception>
     public ResponseReleaseScheduler(
@@ -60,7 +63,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         IPriorityClassifier? classifier = null,
         IDrainPolicy? drainPolicy = null,
         TimeProvider? timeProvider = null,
-        ILogger<ResponseReleaseScheduler>? logger = null)
+        ILogger<ResponseReleaseScheduler>? logger = null,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ResponsePrioritisationOptionsValidation.ThrowIfInvalid(options);
@@ -75,6 +79,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         _recovery = new RecoveryModeController(options.Recovery, _timeProvider, _logger);
         _recovery.ModeChanged += OnModeChanged;
         _lanes = AlertCodeLanes.Create(options.Traffic, _timeProvider.TimestampFrequency);
+        _metrics = new SchedulerMetrics(meterFactory, this);
     }
 
     /// <inheritdoc />
@@ -233,8 +238,20 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Completes the scheduler. Held messages stay available to readers, so nothing is lost by disposing.</summary>
-    public void Dispose() => Complete();
+    /// <summary>Completes the scheduler and releases its own meter. Held messages stay available to readers, so nothing is lost by disposing.</summary>
+    public void Dispose()
+    {
+        Complete();
+        _metrics.Dispose();
+    }
+
+    long ISchedulerGauges.GetDepth(int level) => _queue.GetCount(level);
+
+    TimeSpan ISchedulerGauges.GetOldestWait(int level) => GetOldestWait(level, _timeProvider.GetTimestamp());
+
+    long ISchedulerGauges.GetInFlight() => Math.Max(0, Volatile.Read(ref _inFlight.Value));
+
+    int ISchedulerGauges.GetRecoveryMode() => _recovery.Mode == TrafficMode.Recovery ? 1 : 0;
 
     long IDrainStateSource.GetCount(int level) => _queue.GetCount(level);
 
@@ -252,6 +269,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
                 Log.RejectedFull(_logger, level, _capacity);
             }
 
+            _metrics.Rejected(status == EnqueueStatus.Full ? "full" : "completed", message.Kind);
             return status;
         }
 
@@ -263,6 +281,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         _queue.Enqueue((int)level, new QueuedEntry(message, timestamp));
         OnArrival(timestamp);
+        _metrics.Enqueued(level, message.Kind);
         if (Volatile.Read(ref _readWaiters) > 0)
         {
             _readSignal.Pulse();

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using DuisPrioritiser.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -38,6 +40,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ReleaseOptions _options;
     private readonly ConcurrencyLimiter _limiter;
+    private readonly ReleaseTelemetry _telemetry;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<WorkItem, byte> _active = new();
@@ -51,7 +54,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         IDeadLetterSink sink,
         IOptions<ResponsePrioritisationOptions> options,
         TimeProvider? timeProvider = null,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(handler);
@@ -74,6 +78,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             ShutdownTimeout = value.Release.ShutdownTimeout,
         };
         _limiter = new ConcurrencyLimiter(value.Pace, _timeProvider, _logger);
+        _telemetry = new ReleaseTelemetry(meterFactory, () => _limiter.Limit);
     }
 
     /// <summary>Gets the in-flight limiter (for tests and diagnostics).</summary>
@@ -185,6 +190,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _stopping.Dispose();
         _abort.Dispose();
+        _telemetry.Dispose();
     }
 
     private async Task RunAsync(CancellationToken stopping)
@@ -274,6 +280,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
                 item.Attempts = attempt;
                 long started = _timeProvider.GetTimestamp();
                 PaceSample sample;
+                using var activity = ReleaseTelemetry.StartHandle(item.Message, attempt);
                 using (var timeout = new CancellationTokenSource(_options.HandlerTimeout, _timeProvider))
                 using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abort.Token))
                 {
@@ -299,7 +306,14 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
                     }
                 }
 
-                _limiter.OnSample(_timeProvider.GetElapsedTime(started), sample);
+                var duration = _timeProvider.GetElapsedTime(started);
+                _limiter.OnSample(duration, sample);
+                _telemetry.HandlerCompleted(item.Message.Level, sample == PaceSample.Success, duration);
+                if (sample != PaceSample.Success)
+                {
+                    activity?.SetStatus(ActivityStatusCode.Error, item.LastError?.Message);
+                }
+
                 _limiter.Release();
                 holdingSlot = false;
                 if (sample == PaceSample.Success)
@@ -373,6 +387,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
 
     private async ValueTask DeadLetterAsync(ReleasedMessage message, string reason, int attempts, Exception? exception)
     {
+        _telemetry.DeadLettered(message.Level, message.Message.Kind, reason);
         try
         {
             await _sink.DeadLetterAsync(new DeadLetter(message, reason, attempts, exception), CancellationToken.None).ConfigureAwait(false);
