@@ -73,7 +73,10 @@ public static class ResponsePrioritisationServiceCollectionExtensions
             provider.GetService<ILogger<ResponseReleaseScheduler>>());
     }
 
-    /// <summary>Explicit overrides first, then the integrator's classifiers in registration order, then the default level.</summary>
+    /// <summary>
+    /// Explicit overrides first, then the integrator's classifiers in registration order, then the built-in DUIS
+    /// defaults, then the default level.
+    /// </summary>
     internal static IPriorityClassifier CreateClassifier(IServiceProvider provider, ResponsePrioritisationOptions options)
     {
         var chain = new List<IPriorityClassifier>();
@@ -83,6 +86,7 @@ public static class ResponsePrioritisationServiceCollectionExtensions
         }
 
         chain.AddRange(provider.GetServices<IPriorityClassifier>());
+        chain.Add(DuisDefaultPriorityClassifier.Instance);
         return PriorityClassifier.Combine(options.DefaultLevel, chain);
     }
 }
