@@ -65,13 +65,16 @@ public class ReaderBenchmarks
             throw new InvalidOperationException("not a DUIS response");
         }
 
-        while (reader.Read())
+        reader.Read();
+        while (!reader.EOF)
         {
             if (reader.NodeType != XmlNodeType.Element || reader.NamespaceURI != Sr)
             {
+                reader.Read();
                 continue;
             }
 
+            // ReadElementContentAsString moves past the element, so only the other branches call Read().
             switch (reader.LocalName)
             {
                 case "RequestID": requestId = reader.ReadElementContentAsString().Trim(); break;
@@ -80,9 +83,9 @@ public class ReaderBenchmarks
                 case "ResponseDateTime": time = reader.ReadElementContentAsString().Trim(); break;
                 case "ServiceReferenceVariant": srv = reader.ReadElementContentAsString().Trim(); break;
                 case "AlertCode" or "DCCAlertCode": alert = reader.ReadElementContentAsString().Trim(); break;
-                case "DSPScheduledMessage": scheduled = true; break;
+                case "DSPScheduledMessage": scheduled = true; reader.Read(); break;
                 case "DCCAlert": reader.Read(); payload = reader.LocalName; break;
-                default: break;
+                default: reader.Read(); break;
             }
         }
 

@@ -41,6 +41,7 @@ internal static class DuisReader
     private static readonly SearchValues<byte> s_doubleQuotedStops = SearchValues.Create(WithControls("\"<&"u8));
     private static readonly SearchValues<byte> s_singleQuotedStops = SearchValues.Create(WithControls("'<&"u8));
     private static readonly SearchValues<byte> s_controls = SearchValues.Create(WithControls(default));
+    private static readonly SearchValues<byte> s_nameChars = SearchValues.Create(NameChars());
 
     /// <summary>Reads <paramref name="xml"/>; never throws for any input.</summary>
     public static bool TryRead(ReadOnlyMemory<byte> xml, int maxMessageBytes, [NotNullWhen(true)] out DuisMessage? message, out DuisParseError error)
@@ -81,6 +82,24 @@ internal static class DuisReader
             CultureInfo.InvariantCulture,
             $"{detail} (byte {offset}, line {line}, column {column}).");
         return new DuisParseError(code, offset, line, column, message);
+    }
+
+    private static byte[] NameChars()
+    {
+        // ASCII NameChar minus ':' (handled as the QName separator), plus every non-ASCII byte (UTF-8 is validated up front).
+        var list = new List<byte>("-._0123456789"u8.ToArray());
+        for (int b = 'A'; b <= 'Z'; b++)
+        {
+            list.Add((byte)b);
+            list.Add((byte)(b + 32));
+        }
+
+        for (int b = 0x80; b <= 0xFF; b++)
+        {
+            list.Add((byte)b);
+        }
+
+        return [.. list];
     }
 
     private static byte[] WithControls(ReadOnlySpan<byte> extra)
@@ -313,6 +332,10 @@ internal static class DuisReader
                         return Fail(DuisParseErrorCode.MalformedXml, p, _rootSeen ? "Text after the root element" : "Text before the root element: expected '<'");
                     }
                 }
+                else if (p < buf.Length && buf[p] == (byte)'<')
+                {
+                    // Markup follows markup directly (the common case between tags): no text to scan.
+                }
                 else
                 {
                     int rel = buf[p..].IndexOfAny(s_textStops);
@@ -448,25 +471,24 @@ internal static class DuisReader
             }
 
             int i = p + 1;
-            while (i < buf.Length)
+            while (true)
             {
-                byte b = buf[i];
-                if (IsNameChar(b))
+                int rel = buf[i..].IndexOfAnyExcept(s_nameChars);
+                if (rel < 0)
                 {
-                    i++;
+                    return buf.Length;
                 }
-                else if (b == (byte)':' && colon < 0 && i + 1 < buf.Length && IsNameStart(buf[i + 1]))
+
+                i += rel;
+                if (buf[i] == (byte)':' && colon < 0 && i + 1 < buf.Length && IsNameStart(buf[i + 1]))
                 {
                     colon = i;
                     i += 2;
+                    continue;
                 }
-                else
-                {
-                    break;
-                }
-            }
 
-            return i;
+                return i;
+            }
         }
 
         // ----- Markup -----
