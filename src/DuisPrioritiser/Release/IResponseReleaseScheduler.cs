@@ -10,7 +10,7 @@ namespace DuisPrioritiser.Release;
 /// </summary>
 /// <remarks>
 /// <para>All members are thread-safe. Any number of producers and consumers may call concurrently.</para>
-/// <para>Writers: <see cref="TryEnqueue(DuisMessage)"/> never blocks; <see cref="EnqueueAsync"/> honours
+/// <para>Writers: <see cref="TryEnqueue(DuisMessage)"/> never blocks; <see cref="EnqueueAsync(DuisMessage, CancellationToken)"/> honours
 /// <see cref="QueueFullMode"/>. A message that is not accepted stays the caller's responsibility.</para>
 /// <para>Readers: <see cref="TryDequeue"/>, <see cref="DequeueAsync"/>, <see cref="WaitToReadAsync"/> and
 /// <see cref="ReadAllAsync"/>; report each released message's outcome with <see cref="AcknowledgeAsync"/>.</para>
@@ -45,6 +45,25 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting; the message was not accepted.</exception>
     ValueTask<bool> EnqueueAsync(DuisMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads, classifies and enqueues a raw DUIS message without blocking. Never throws for bad input: invalid bytes
+    /// are returned as <see cref="IntakeStatus.RejectedInvalid"/> with the parse error, and nothing is enqueued.
+    /// </summary>
+    /// <param name="xml">The raw UTF-8 message bytes, kept (not copied) in the envelope: do not change them afterwards.</param>
+    /// <returns>The outcome, with the level and envelope when accepted.</returns>
+    IntakeResult TryEnqueue(ReadOnlyMemory<byte> xml);
+
+    /// <summary>
+    /// Reads, classifies and enqueues a raw DUIS message. When at capacity it returns
+    /// <see cref="IntakeStatus.RejectedFull"/> at once under <see cref="QueueFullMode.Reject"/>, or waits for space under
+    /// <see cref="QueueFullMode.Wait"/>. Invalid bytes are returned as <see cref="IntakeStatus.RejectedInvalid"/>.
+    /// </summary>
+    /// <param name="xml">The raw UTF-8 message bytes, kept (not copied) in the envelope: do not change them afterwards.</param>
+    /// <param name="cancellationToken">Cancels a wait for space.</param>
+    /// <returns>The outcome, with the level and envelope when accepted.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting; the message was not accepted.</exception>
+    ValueTask<IntakeResult> EnqueueAsync(ReadOnlyMemory<byte> xml, CancellationToken cancellationToken = default);
 
     /// <summary>Releases the next message the drain policy chooses, without blocking.</summary>
     /// <param name="message">The released message.</param>
