@@ -53,6 +53,20 @@ public class BoundedDrainPolicyTests
     }
 
     [Test]
+    public void TrySelectLevel_BoundReachedLater_DetectedWhenTimeGetsThere()
+    {
+        var policy = Create(new TrafficOptions { OverdueShare = 0.5, Bulk = { MaxWait = TimeSpan.FromMinutes(60), MinShare = 0 } });
+        _source.Counts = [1000, 0, 0, 0, 1000];
+        _source.Waits[4] = TimeSpan.FromMinutes(59);
+        Assert.That(Release(policy, 4), Is.All.EqualTo(PriorityLevel.Critical));
+
+        _time.Advance(TimeSpan.FromSeconds(61));
+        _source.Waits[4] = TimeSpan.FromSeconds((59 * 60) + 61);
+
+        Assert.That(Release(policy, 4), Does.Contain(PriorityLevel.Bulk), "the skipped checks resume once the smallest slack has passed");
+    }
+
+    [Test]
     public void TrySelectLevel_OnlyOverdueLevelOccupied_ReleasesItEveryTime()
     {
         var policy = Create(new TrafficOptions { OverdueShare = 0.1, Bulk = { MaxWait = TimeSpan.FromMinutes(1) } });
@@ -174,6 +188,7 @@ public class BoundedDrainPolicyTests
         Assert.That(before.Count(l => l == PriorityLevel.Bulk), Is.InRange(8, 12), "weights 32:16:1 give Bulk 1/49");
 
         _source.Waits[4] = TimeSpan.FromSeconds(2);
+        _time.Advance(TimeSpan.FromSeconds(2)); // waits grow with time, as they do in a scheduler
         var after = Release(policy, 400);
         Assert.That(after.Count(l => l == PriorityLevel.Bulk), Is.InRange(100, 108), "overdue Bulk takes its 25% cap on top of its weighted turns");
     }

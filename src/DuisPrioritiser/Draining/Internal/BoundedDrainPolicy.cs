@@ -41,7 +41,11 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
     private readonly int _boundedMask;
     private readonly int _sharedMask;
     private readonly long[] _owed = new long[PriorityLevels.Count * 16]; // one per 128-byte line, index level * 16
+    private readonly double _timestampTicksPerTimeSpanTick;
+    private readonly bool _throttlesNormal;
+    private readonly bool _throttlesRecovery;
     private long _overdueCredit = Unit;
+    private long _nextOverdueCheck; // timestamp before which no level can be overdue
 
     public BoundedDrainPolicy(IDrainPolicy inner, TrafficOptions options, TimeProvider timeProvider)
     {
@@ -54,6 +58,7 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
         _normalBuckets = new TokenBucket?[PriorityLevels.Count];
         _recoveryBuckets = new TokenBucket?[PriorityLevels.Count];
         long frequency = timeProvider.TimestampFrequency;
+        _timestampTicksPerTimeSpanTick = frequency / (double)TimeSpan.TicksPerSecond;
         for (int i = 0; i < PriorityLevels.Count; i++)
         {
             var level = options.Get((PriorityLevel)i) ?? throw new ArgumentException($"Traffic settings for {(PriorityLevel)i} must not be null.", nameof(options));
@@ -81,6 +86,8 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
 
             _normalBuckets[i] = TokenBucket.Create(level.Normal, frequency);
             _recoveryBuckets[i] = TokenBucket.Create(level.Recovery, frequency);
+            _throttlesNormal |= _normalBuckets[i] is not null;
+            _throttlesRecovery |= _recoveryBuckets[i] is not null;
         }
 
         if (options.OverdueShare is <= 0 or > 1 || double.IsNaN(options.OverdueShare))
@@ -104,13 +111,23 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
             return false;
         }
 
-        // 1. Overdue work, within its share.
+        // 1. Overdue work, within its share. A head's wait only grows with time (a new head is younger), so after
+        // a check no level can be overdue before now + the smallest slack: skip the peeks until then. A fixed
+        // state (timestamp 0, from DrainState.Create) is always checked.
         int bounded = eligible & _boundedMask;
-        if (bounded != 0 && Volatile.Read(ref _overdueCredit) >= Unit)
+        if (bounded != 0 && Volatile.Read(ref _overdueCredit) >= Unit
+            && (state.Timestamp == 0 || state.Timestamp >= Volatile.Read(ref _nextOverdueCheck)))
         {
+            long minSlack = long.MaxValue;
             for (int i = 0; i < PriorityLevels.Count; i++)
             {
-                if ((bounded & (1 << i)) != 0 && state.GetOldestWait((PriorityLevel)i).Ticks > _maxWaitTicks[i])
+                if ((_boundedMask & (1 << i)) == 0)
+                {
+                    continue;
+                }
+
+                long slack = _maxWaitTicks[i] - state.GetOldestWait((PriorityLevel)i).Ticks;
+                if (slack < 0 && (bounded & (1 << i)) != 0)
                 {
                     if (TrySpendOverdueCredit())
                     {
@@ -118,9 +135,14 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
                         return true;
                     }
 
+                    minSlack = 0;
                     break;
                 }
+
+                minSlack = Math.Min(minSlack, Math.Max(0, slack));
             }
+
+            Volatile.Write(ref _nextOverdueCheck, state.Timestamp + (long)(minSlack * _timestampTicksPerTimeSpanTick));
         }
 
         // 2. Minimum shares: the lowest level that is owed a release.
@@ -202,6 +224,11 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
 
     private int GetThrottledMask(int occupied, TrafficMode mode, long now)
     {
+        if (!(mode == TrafficMode.Recovery ? _throttlesRecovery : _throttlesNormal))
+        {
+            return 0;
+        }
+
         var buckets = mode == TrafficMode.Recovery ? _recoveryBuckets : _normalBuckets;
         int throttled = 0;
         for (int i = 0; i < PriorityLevels.Count; i++)
