@@ -35,6 +35,9 @@ internal sealed class SchedulerQueue : ISimulatedQueue
     /// <summary>Gets the number of releases whose level differed from the trace's classification (0 unless the classifiers disagree).</summary>
     public long LevelMismatches { get; private set; }
 
+    /// <summary>Gets the most recent release, as the scheduler reported it (its level and its own wait measurement).</summary>
+    public ReleasedMessage LastReleased { get; private set; }
+
     /// <summary>Gets the scheduler.</summary>
     public ResponseReleaseScheduler Scheduler => _scheduler;
 
@@ -101,6 +104,7 @@ internal sealed class SchedulerQueue : ISimulatedQueue
         }
 
         _inFlight[index] = released;
+        LastReleased = released;
         return true;
     }
 

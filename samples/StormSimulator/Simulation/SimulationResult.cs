@@ -15,6 +15,37 @@ internal sealed class SimulationResult
     /// <summary>The least utilisation while a backlog exists (99%).</summary>
     public const double MinUtilisation = 0.99;
 
+    /// <summary>
+    /// Statistics of Critical messages that arrived once the Critical backlog had first cleared under the same
+    /// schedule (the first Critical arrival after every earlier Critical message had been released): new Critical
+    /// work, which overdue or lower work must not hold up.
+    /// </summary>
+    internal static WaitStatistics NewCriticalStatistics(long[] waitTicks, ArrivalTrace trace)
+    {
+        long released = long.MinValue; // latest release among the Critical messages so far
+        bool cleared = trace.BacklogCount == 0;
+        var waits = new List<long>();
+        for (int i = 0; i < waitTicks.Length; i++)
+        {
+            if (trace.Levels[i] != (byte)PriorityLevel.Critical)
+            {
+                continue;
+            }
+
+            cleared |= i >= trace.BacklogCount && trace.ArrivalTicks[i] > released;
+            if (cleared)
+            {
+                waits.Add(waitTicks[i]);
+            }
+
+            released = Math.Max(released, trace.ArrivalTicks[i] + waitTicks[i]);
+        }
+
+        var array = waits.ToArray();
+        Array.Sort(array);
+        return WaitStatistics.FromSorted(array);
+    }
+
     public SimulationResult(ScenarioOptions scenario, ArrivalTrace trace, long[] idealWaitTicks, IReadOnlyList<PolicyRun> runs)
     {
         ArgumentNullException.ThrowIfNull(scenario);
@@ -39,6 +70,8 @@ internal sealed class SimulationResult
 
         SortedWaits = sorted;
         Statistics = stats;
+        NewCritical = runs.ToDictionary(r => r.Name, r => NewCriticalStatistics(r.WaitTicks, trace), StringComparer.Ordinal);
+        IdealNewCritical = NewCriticalStatistics(idealWaitTicks, trace);
         var defaults = new ResponsePrioritisationOptions();
         SchedulerQueue.Configure(defaults, trace, scenario);
         BulkBoundSeconds = defaults.Traffic.Bulk.MaxWait?.TotalSeconds;
@@ -65,6 +98,12 @@ internal sealed class SimulationResult
     public IReadOnlyDictionary<string, WaitStatistics[]> Statistics { get; }
 
     public IReadOnlyDictionary<string, long[][]> SortedWaits { get; }
+
+    /// <summary>Gets, per policy, the wait statistics of Critical messages that arrived after the Critical backlog had cleared.</summary>
+    public IReadOnlyDictionary<string, WaitStatistics> NewCritical { get; }
+
+    /// <summary>Gets the ideal's statistics of Critical messages that arrived after the Critical backlog had cleared.</summary>
+    public WaitStatistics IdealNewCritical { get; }
 
     /// <summary>Gets the Default policy's Bulk bound in seconds (null when unbounded).</summary>
     public double? BulkBoundSeconds { get; }

@@ -22,6 +22,9 @@ internal static class StormEngine
     private const int Bulk = (int)PriorityLevel.Bulk;
     private static readonly long s_windowTicks = TimeSpan.TicksPerMinute;
 
+    /// <summary>How long a queue may hold messages without releasing any before the run is declared stuck (a lost message).</summary>
+    private static readonly long s_stallLimitTicks = TimeSpan.TicksPerHour;
+
     /// <summary>Runs <paramref name="queue"/> through the trace.</summary>
     /// <param name="trace">The arrivals.</param>
     /// <param name="options">The scenario.</param>
@@ -76,13 +79,15 @@ internal static class StormEngine
         long contested = 0;
         long contestedBulk = 0;
         long clear = trace.BacklogCount == 0 ? 0 : -1;
+        long lastRelease = 0;
         long busyTicksBeforeClear = 0;
         int idle = 0;
+        int working = 0; // calls in progress with a message (not a worker's staggered start)
         int next = 0;
         bool stalled = false;
         bool backlogEnqueued = trace.BacklogCount == 0;
 
-        while (next < n || held > 0 || retries.Count > 0)
+        while (next < n || held > 0 || retries.Count > 0 || working > 0)
         {
             long t = next < n ? arrivals[next] : long.MaxValue;
             if (busy.TryPeek(out _, out long free))
@@ -120,6 +125,11 @@ internal static class StormEngine
             while (next < n && arrivals[next] <= now)
             {
                 queue.Enqueue(next);
+                if (held == 0)
+                {
+                    lastRelease = now; // the stall clock starts when the queue starts holding something
+                }
+
                 held++;
                 heldByLevel[levels[next]]++;
                 next++;
@@ -138,6 +148,8 @@ internal static class StormEngine
                 {
                     continue;
                 }
+
+                working--;
 
                 if (options.FailureRate > 0 && random.NextDouble() < options.FailureRate)
                 {
@@ -193,6 +205,7 @@ internal static class StormEngine
                     }
 
                     waits[index] = now - arrivals[index];
+                    lastRelease = now;
                     held--;
                     heldByLevel[level]--;
                     releases++;
@@ -205,6 +218,11 @@ internal static class StormEngine
                 else
                 {
                     stalled = true;
+                    if (now - lastRelease > s_stallLimitTicks)
+                    {
+                        throw new InvalidOperationException($"{queue.Name}: {held} messages held but none released for {TimeSpan.FromTicks(now - lastRelease)} of virtual time: a message was lost or the queue is stuck.");
+                    }
+
                     break;
                 }
 
@@ -213,6 +231,7 @@ internal static class StormEngine
                     ? Math.Max(1, (long)Math.Round(callTicks * (1 + (options.LatencyJitter * ((2 * random.NextDouble()) - 1)))))
                     : callTicks;
                 busy.Enqueue(index, now + duration);
+                working++;
                 if (clear < 0)
                 {
                     busyTicksBeforeClear += duration;

@@ -47,14 +47,23 @@ internal static class StormSimulation
         ArgumentNullException.ThrowIfNull(trace);
         ArgumentNullException.ThrowIfNull(options);
         var time = new FakeTimeProvider(ArrivalTrace.Start);
-        using ISimulatedQueue queue = name switch
-        {
-            PolicyNames.Fifo => new FifoQueue(),
-            PolicyNames.PrioritizedChannel => new PrioritizedChannelQueue(trace.Levels),
-            PolicyNames.StrictPriority => SchedulerQueue.CreateStrict(time, trace, options),
-            PolicyNames.Default => SchedulerQueue.CreateDefault(time, trace, options),
-            _ => throw new ArgumentOutOfRangeException(nameof(name), name, $"Unknown policy: use {string.Join(", ", PolicyNames.All)}."),
-        };
+        using var queue = CreateQueue(name, time, trace, options);
         return StormEngine.Run(trace, options, time, queue, progress);
     }
+
+    /// <summary>Creates the queue of policy <paramref name="name"/>, reading <paramref name="time"/>.</summary>
+    /// <param name="name">The policy name (see <see cref="PolicyNames"/>).</param>
+    /// <param name="time">The virtual clock.</param>
+    /// <param name="trace">The trace.</param>
+    /// <param name="options">The scenario.</param>
+    /// <returns>The queue.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="name"/> is not a known policy.</exception>
+    public static ISimulatedQueue CreateQueue(string name, FakeTimeProvider time, ArrivalTrace trace, ScenarioOptions options) => name switch
+    {
+        PolicyNames.Fifo => new FifoQueue(),
+        PolicyNames.PrioritizedChannel => new PrioritizedChannelQueue(trace.Levels),
+        PolicyNames.StrictPriority => SchedulerQueue.CreateStrict(time, trace, options),
+        PolicyNames.Default => SchedulerQueue.CreateDefault(time, trace, options),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, $"Unknown policy: use {string.Join(", ", PolicyNames.All)}."),
+    };
 }

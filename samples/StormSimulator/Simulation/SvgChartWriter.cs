@@ -17,6 +17,7 @@ internal static class SvgChartWriter
     private const int MarginTop = 40;
     private const int GapX = 40;
     private const int GapY = 80;
+    private const double LogMin = 0.1;
 
     private static readonly Dictionary<string, string> s_policyColours = new(StringComparer.Ordinal)
     {
@@ -104,8 +105,8 @@ internal static class SvgChartWriter
             xMax = Math.Max(xMax, bound);
         }
 
-        xMax = NiceCeiling(Math.Max(xMax, 1));
-        Axes(svg, x, y, xMax, 1, Invariant($"{(PriorityLevel)level} ({result.CountByLevel[level]:N0})"), "wait (s)", percent: true);
+        xMax = Math.Pow(10, Math.Ceiling(Math.Log10(Math.Max(xMax * 1.0001, LogMin * 10))));
+        Axes(svg, x, y, xMax, 1, Invariant($"{(PriorityLevel)level} ({result.CountByLevel[level]:N0})"), "wait (s, log scale; waits under 0.1 s at the left edge)", percent: true, logX: true);
         foreach (var run in result.Runs)
         {
             Polyline(svg, CdfPoints(result.SortedWaits[run.Name][level], x, y, xMax), Colour(run.Name), 2, null);
@@ -114,7 +115,7 @@ internal static class SvgChartWriter
         Polyline(svg, CdfPoints(result.IdealSortedWaits[level], x, y, xMax), "#000", 1.5, "6,4");
         if (level == (int)PriorityLevel.Bulk && result.BulkBoundSeconds is { } b)
         {
-            double bx = x + (b / xMax * PanelWidth);
+            double bx = x + LogScale(b, xMax);
             Line(svg, bx, y, bx, y + PanelHeight, "#555", 1, "2,3");
             Text(svg, bx - 4, y + 12, Invariant($"bound {b:0} s"), 10, null, "end");
         }
@@ -127,22 +128,26 @@ internal static class SvgChartWriter
             yield break;
         }
 
-        const int Steps = 240;
-        yield return (x + Scale(sorted[0], xMax), y + PanelHeight);
+        const int Steps = 400;
+        yield return (x + LogScale(Seconds(sorted[0]), xMax), y + PanelHeight);
         for (int q = 0; q <= Steps; q++)
         {
             int index = Math.Min(sorted.Length - 1, (int)((long)q * sorted.Length / Steps));
             double fraction = (index + 1) / (double)sorted.Length;
-            yield return (x + Scale(sorted[index], xMax), y + PanelHeight - (fraction * PanelHeight));
+            yield return (x + LogScale(Seconds(sorted[index]), xMax), y + PanelHeight - (fraction * PanelHeight));
         }
     }
 
-    private static double Scale(long ticks, double xMax) => ticks / (double)TimeSpan.TicksPerSecond / xMax * PanelWidth;
+    private static double Seconds(long ticks) => ticks / (double)TimeSpan.TicksPerSecond;
+
+    /// <summary>Maps seconds to a panel offset on a log axis from <see cref="LogMin"/> to <paramref name="xMax"/>.</summary>
+    private static double LogScale(double seconds, double xMax)
+        => (Math.Log10(Math.Max(seconds, LogMin)) - Math.Log10(LogMin)) / (Math.Log10(xMax) - Math.Log10(LogMin)) * PanelWidth;
 
     private static void BacklogPanel(StringBuilder svg, PolicyRun run, int x, int y, double timeMax, long heldMax)
     {
         double yMax = NiceCeiling(heldMax);
-        Axes(svg, x, y, timeMax, yMax, run.Name, "time since recovery (s)", percent: false);
+        Axes(svg, x, y, timeMax, yMax, run.Name, "time since recovery (s)", percent: false, logX: false);
         var samples = run.BacklogSamples;
         double dt = run.SampleTicks / (double)TimeSpan.TicksPerSecond;
         int count = Math.Min(samples.Count, (int)Math.Ceiling(timeMax / dt) + 1);
@@ -178,16 +183,28 @@ internal static class SvgChartWriter
         }
     }
 
-    private static void Axes(StringBuilder svg, int x, int y, double xMax, double yMax, string title, string xLabel, bool percent)
+    private static void Axes(StringBuilder svg, int x, int y, double xMax, double yMax, string title, string xLabel, bool percent, bool logX)
     {
         svg.Append(Invariant($"<rect x=\"{x}\" y=\"{y}\" width=\"{PanelWidth}\" height=\"{PanelHeight}\" fill=\"#fafafa\" stroke=\"#999\"/>\n"));
         Text(svg, x, y - 8, title, 13, "bold");
-        double xStep = NiceStep(xMax);
-        for (double v = 0; v <= xMax + (xStep / 1000); v += xStep)
+        if (logX)
         {
-            double px = x + (v / xMax * PanelWidth);
-            Line(svg, px, y, px, y + PanelHeight, "#e3e3e3", 1, null);
-            Text(svg, px, y + PanelHeight + 14, Number(v), 10, null, "middle");
+            for (double v = LogMin; v <= xMax * 1.0001; v *= 10)
+            {
+                double px = x + LogScale(v, xMax);
+                Line(svg, px, y, px, y + PanelHeight, "#e3e3e3", 1, null);
+                Text(svg, px, y + PanelHeight + 14, Number(v), 10, null, "middle");
+            }
+        }
+        else
+        {
+            double xStep = NiceStep(xMax);
+            for (double v = 0; v <= xMax + (xStep / 1000); v += xStep)
+            {
+                double px = x + (v / xMax * PanelWidth);
+                Line(svg, px, y, px, y + PanelHeight, "#e3e3e3", 1, null);
+                Text(svg, px, y + PanelHeight + 14, Number(v), 10, null, "middle");
+            }
         }
 
         Text(svg, x + (PanelWidth / 2), y + PanelHeight + 30, xLabel, 11, null, "middle");
