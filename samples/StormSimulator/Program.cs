@@ -1,0 +1,39 @@
+using System.Text;
+using StormSimulator.Simulation;
+
+try
+{
+    var (options, output, help) = CommandLine.Parse(args);
+    if (help)
+    {
+        Console.WriteLine(CommandLine.Usage);
+        return 0;
+    }
+
+    Console.WriteLine($"Scenario: {options}");
+    Console.WriteLine($"Mix: {options.Mix}");
+    var result = StormSimulation.Run(options, line => Console.WriteLine(line));
+
+    Directory.CreateDirectory(output);
+    const string ChartFile = "chart.svg";
+    File.WriteAllText(Path.Combine(output, ChartFile), SvgChartWriter.Write(result), new UTF8Encoding(false));
+    File.WriteAllText(Path.Combine(output, "report.md"), MarkdownReportWriter.Write(result, ChartFile), new UTF8Encoding(false));
+    using (var json = File.Create(Path.Combine(output, "summary.json")))
+    {
+        SummaryJsonWriter.Write(json, result);
+    }
+
+    Console.WriteLine();
+    foreach (var target in result.EvaluateTargets())
+    {
+        Console.WriteLine($"{(target.Met ? "MET    " : "NOT MET")}  {target.Target}: {target.Measured}");
+    }
+
+    Console.WriteLine($"Wrote report.md, {ChartFile} and summary.json to {Path.GetFullPath(output)}");
+    return 0;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
