@@ -55,6 +55,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <param name="logger">The logger; none when <see langword="null"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> is invalid; the message says what to fix.</exception>
+    /// <exception cref="Journal.JournalCorruptedException">The configured journal is damaged before its last good record.</exception>
+    /// <exception cref="IOException">The configured journal directory cannot be read or written.</exception>
     public ResponseReleaseScheduler(
         ResponsePrioritisationOptions options,
         IPriorityClassifier? classifier = null,
@@ -72,6 +74,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _anchor = new ClockAnchor(_timeProvider.GetUtcNow(), _timeProvider.GetTimestamp());
+        InitialiseDurability(options);
     }
 
     /// <inheritdoc />
@@ -87,7 +90,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     public bool TryEnqueue(DuisMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return TryEnqueueCore(message, Classify(message)) == EnqueueStatus.Accepted;
+        return TryEnqueueChecked(message, Classify(message));
     }
 
     /// <inheritdoc />
@@ -95,7 +98,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     {
         ArgumentNullException.ThrowIfNull(message);
         PriorityLevels.ThrowIfUndefined(level);
-        return TryEnqueueCore(message, level) == EnqueueStatus.Accepted;
+        return TryEnqueueChecked(message, level);
     }
 
     /// <inheritdoc />
@@ -108,6 +111,11 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         var level = Classify(message);
+        if (_journal is not null || _duplicates is not null)
+        {
+            return IsAcceptedAsync(EnqueueCheckedAsync(message, level, cancellationToken));
+        }
+
         var status = TryEnqueueCore(message, level);
         if (status != EnqueueStatus.Full || _fullMode == QueueFullMode.Reject)
         {
@@ -136,7 +144,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             {
                 _policy.OnReleased(level, in state);
                 OnReleased();
-                message = new ReleasedMessage(entry.Message, level, _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now), 0);
+                message = new ReleasedMessage(entry.Message, level, _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now), entry.Token);
                 return true;
             }
         }
@@ -210,7 +218,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             Log.UnbalancedAcknowledgement(_logger);
         }
 
-        return ValueTask.CompletedTask;
+        return CompleteInJournalAsync(message);
     }
 
     /// <inheritdoc />
@@ -253,19 +261,26 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             _capacity,
             Math.Max(0, Volatile.Read(ref _inFlight.Value)),
             (Volatile.Read(ref _state.Value) & CompletedBit) != 0,
-            _timeProvider.GetUtcNow());
+            _timeProvider.GetUtcNow())
+        {
+            DuplicatesSuppressed = DuplicatesSuppressed,
+        };
     }
 
     /// <summary>Completes the scheduler. Held messages stay available to readers, so nothing is lost by disposing.</summary>
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
-        Dispose();
-        return ValueTask.CompletedTask;
+        Complete();
+        return DisposeJournalAsync();
     }
 
     /// <summary>Completes the scheduler. Held messages stay available to readers, so nothing is lost by disposing.</summary>
-    public void Dispose() => Complete();
+    public void Dispose()
+    {
+        Complete();
+        DisposeJournal();
+    }
 
     long IDrainStateSource.GetCount(int level) => _queue.GetCount(level);
 
@@ -273,7 +288,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     TimeSpan IDrainStateSource.GetOldestWait(int level, long timestamp) => GetOldestWait(level, timestamp);
 
-    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level)
+    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level, long token = 0)
     {
         var status = TryReserve();
         if (status != EnqueueStatus.Accepted)
@@ -292,7 +307,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             message.StampReceivedAt(ToUtc(timestamp));
         }
 
-        _queue.Enqueue((int)level, new QueuedEntry(message, timestamp));
+        _queue.Enqueue((int)level, new QueuedEntry(message, timestamp, token));
         if (Volatile.Read(ref _readWaiters) > 0)
         {
             _readSignal.Pulse();

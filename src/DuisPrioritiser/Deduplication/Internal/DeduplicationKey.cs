@@ -1,0 +1,32 @@
+using DuisPrioritiser.Duis;
+
+namespace DuisPrioritiser.Deduplication.Internal;
+
+/// <summary>
+/// What makes two deliveries the same message: the ResponseID (or else the RequestID, in its own namespace),
+/// the ResponseCode, the kind and the alert code. A message with neither id has no key and is never suppressed.
+/// </summary>
+internal readonly record struct DeduplicationKey(string Id, bool IsResponseId, DuisCode ResponseCode, DuisMessageKind Kind, DuisCode AlertCode)
+{
+    public static bool TryCreate(DuisMessage message, out DeduplicationKey key)
+    {
+        var responseId = message.ResponseId;
+        if (!string.IsNullOrEmpty(responseId))
+        {
+            key = new DeduplicationKey(responseId, true, message.ResponseCode, message.Kind, message.AlertCode);
+            return true;
+        }
+
+        var requestId = message.RequestId;
+        if (!string.IsNullOrEmpty(requestId))
+        {
+            key = new DeduplicationKey(requestId, false, message.ResponseCode, message.Kind, message.AlertCode);
+            return true;
+        }
+
+        key = default;
+        return false;
+    }
+
+    public override string ToString() => $"{Kind} {(IsResponseId ? "ResponseID" : "RequestID")} {Id} {ResponseCode} {AlertCode}".TrimEnd();
+}
