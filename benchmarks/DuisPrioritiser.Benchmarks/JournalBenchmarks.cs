@@ -94,7 +94,7 @@ public class JournalBenchmarks
     {
         for (int start = 0; start < Messages; start += SqliteBatch)
         {
-            InsertBatch(start, SqliteBatch);
+            InsertBatch(start, Math.Min(SqliteBatch, Messages - start));
         }
     }
 
