@@ -43,6 +43,30 @@ public sealed class ResponsePrioritisationOptions
     [ValidateObjectMembers]
     public DrainOptions Drain { get; set; } = new();
 
+    /// <summary>Gets or sets traffic management: bounded waits, minimum shares and throttles on top of <see cref="Drain"/>.</summary>
+    /// <value>The default value is the DCC adapter policy: Bulk gets 5% while backlogged and waits at most about an hour; no throttles.</value>
+    [Required]
+    [ValidateObjectMembers]
+    public TrafficOptions Traffic { get; set; } = new();
+
+    /// <summary>Gets or sets when the scheduler enters and leaves <see cref="TrafficMode.Recovery"/>.</summary>
+    /// <value>The default value is enter at 10,000 held, leave after 2 minutes at or below 1,000.</value>
+    [Required]
+    [ValidateObjectMembers]
+    public RecoveryOptions Recovery { get; set; } = new();
+
+    /// <summary>Gets or sets the in-flight limit of the hosted release loop.</summary>
+    /// <value>The default value is adaptive, from 8 between 1 and 256.</value>
+    [Required]
+    [ValidateObjectMembers]
+    public PaceOptions Pace { get; set; } = new();
+
+    /// <summary>Gets or sets retries, time-outs and shutdown of the hosted release loop.</summary>
+    /// <value>The default value is 5 attempts, backoff from 1 s to 1 min, 30 s handler time-out, 30 s shutdown.</value>
+    [Required]
+    [ValidateObjectMembers]
+    public ReleaseOptions Release { get; set; } = new();
+
     /// <summary>Gets or sets the durable journal options; the journal is off unless a directory is set.</summary>
     /// <value>The default value is no journal.</value>
     [Required]

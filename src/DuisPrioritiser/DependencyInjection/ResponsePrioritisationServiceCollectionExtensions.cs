@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using DuisPrioritiser.Classification;
 using DuisPrioritiser.DependencyInjection.Internal;
 using DuisPrioritiser.Draining;
@@ -32,9 +33,11 @@ public static class ResponsePrioritisationServiceCollectionExtensions
         services.AddOptions<ResponsePrioritisationOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponsePrioritisationOptions>, ResponsePrioritisationOptionsDataAnnotationsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponsePrioritisationOptions>, ResponsePrioritisationOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponsePrioritisationOptions>, TrafficOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(CreateScheduler);
         services.TryAddSingleton<IResponseReleaseScheduler>(static sp => sp.GetRequiredService<ResponseReleaseScheduler>());
+        services.TryAddSingleton<IRecoveryControl>(static sp => sp.GetRequiredService<ResponseReleaseScheduler>());
         return new ResponsePrioritisationBuilder(services);
     }
 
@@ -70,12 +73,14 @@ public static class ResponsePrioritisationServiceCollectionExtensions
     private static ResponseReleaseScheduler CreateScheduler(IServiceProvider provider)
     {
         var options = provider.GetRequiredService<IOptions<ResponsePrioritisationOptions>>().Value;
+        var timeProvider = provider.GetService<TimeProvider>();
         return new ResponseReleaseScheduler(
             options,
             CreateClassifier(provider, options),
-            provider.GetService<IDrainPolicy>() ?? DrainPolicies.Create(options.Drain),
-            provider.GetService<TimeProvider>(),
-            provider.GetService<ILogger<ResponseReleaseScheduler>>());
+            provider.GetService<IDrainPolicy>() ?? DrainPolicies.Create(options, timeProvider),
+            timeProvider,
+            provider.GetService<ILogger<ResponseReleaseScheduler>>(),
+            provider.GetService<IMeterFactory>());
     }
 
     /// <summary>Explicit overrides first, then the integrator's classifiers in registration order, then the default level.</summary>

@@ -41,4 +41,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6011, Level = LogLevel.Debug, Message = "Suppressed a duplicate message ({Key}): a message with the same key was accepted recently; not enqueued again.")]
     public static partial void DuplicateSuppressed(ILogger logger, DeduplicationKey key);
+
+    [LoggerMessage(EventId = 6012, Level = LogLevel.Information, Message = "Release loop stopped with a durable journal: {Abandoned} in-flight and {Queued} queued message(s) stay in the journal and will be recovered at the next start (not dead-lettered).")]
+    public static partial void ShutdownLeftInJournal(ILogger logger, int abandoned, long queued);
 }

@@ -38,4 +38,34 @@ public static class DrainPolicies
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Policy, "Unknown drain policy: use StrictPriority or WeightedFair."),
         };
     }
+
+    /// <summary>
+    /// Wraps <paramref name="inner"/> in traffic management: per-level release-rate limits per <see cref="TrafficMode"/>,
+    /// maximum waits (overdue messages go first, within <see cref="TrafficOptions.OverdueShare"/> of releases) and
+    /// minimum shares while backlogged. Decisions stay O(levels) and allocation-free.
+    /// </summary>
+    /// <param name="inner">The policy that decides when no bound, share or throttle applies (strict or weighted).</param>
+    /// <param name="options">The traffic settings; copied, so later changes have no effect. Per-code limits are applied by the scheduler, not the policy.</param>
+    /// <param name="timeProvider">The clock whose timestamps the scheduler passes in <see cref="DrainState.Timestamp"/>; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <returns>The policy.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="inner"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A share, wait or rate is out of range.</exception>
+    public static IDrainPolicy Bounded(IDrainPolicy inner, TrafficOptions options, TimeProvider? timeProvider = null)
+        => new BoundedDrainPolicy(inner, options, timeProvider ?? TimeProvider.System);
+
+    /// <summary>
+    /// Creates the policy <paramref name="options"/> selects: <see cref="ResponsePrioritisationOptions.Drain"/>'s policy,
+    /// wrapped by <see cref="Bounded"/> when <see cref="TrafficOptions.Enabled"/> (the default).
+    /// </summary>
+    /// <param name="options">The options.</param>
+    /// <param name="timeProvider">The scheduler's clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <returns>The policy.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public static IDrainPolicy Create(ResponsePrioritisationOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var inner = Create(options.Drain);
+        return options.Traffic is { Enabled: true } traffic ? Bounded(inner, traffic, timeProvider) : inner;
+    }
 }

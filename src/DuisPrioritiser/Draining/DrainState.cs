@@ -16,6 +16,7 @@ public readonly struct DrainState
     private readonly IDrainStateSource? _source;
     private readonly TimeProvider? _timeProvider;
     private readonly DateTimeOffset _fixedNow;
+    private readonly int _excludedMask;
 
     internal DrainState(IDrainStateSource source, long timestamp, TimeProvider timeProvider)
     {
@@ -29,6 +30,18 @@ public readonly struct DrainState
         _source = source;
         _fixedNow = fixedNow;
     }
+
+    private DrainState(in DrainState other, int excludedMask)
+    {
+        _source = other._source;
+        _timeProvider = other._timeProvider;
+        _fixedNow = other._fixedNow;
+        Timestamp = other.Timestamp;
+        _excludedMask = excludedMask;
+    }
+
+    /// <summary>Gets the scheduler's current <see cref="TrafficMode"/>.</summary>
+    public TrafficMode Mode => _source?.Mode ?? TrafficMode.Normal;
 
     /// <summary>Gets the current time from the scheduler's <see cref="TimeProvider"/> (read when asked, not per decision).</summary>
     public DateTimeOffset Now => _timeProvider?.GetUtcNow() ?? _fixedNow;
@@ -55,9 +68,10 @@ public readonly struct DrainState
     /// <param name="counts">The count per level, highest level first; exactly <see cref="PriorityLevels.Count"/> values.</param>
     /// <param name="oldestWaits">The oldest wait per level, highest level first; empty for all zero, else exactly <see cref="PriorityLevels.Count"/> values.</param>
     /// <param name="now">The current time.</param>
+    /// <param name="mode">The traffic mode.</param>
     /// <returns>The state.</returns>
     /// <exception cref="ArgumentException">A span has the wrong length or a count is negative.</exception>
-    public static DrainState Create(ReadOnlySpan<long> counts, ReadOnlySpan<TimeSpan> oldestWaits = default, DateTimeOffset now = default)
+    public static DrainState Create(ReadOnlySpan<long> counts, ReadOnlySpan<TimeSpan> oldestWaits = default, DateTimeOffset now = default, TrafficMode mode = TrafficMode.Normal)
     {
         if (counts.Length != PriorityLevels.Count)
         {
@@ -74,27 +88,33 @@ public readonly struct DrainState
             ArgumentOutOfRangeException.ThrowIfNegative(count, nameof(counts));
         }
 
-        return new DrainState(new FixedDrainStateSource(counts.ToArray(), oldestWaits.IsEmpty ? new TimeSpan[PriorityLevels.Count] : oldestWaits.ToArray()), now);
+        return new DrainState(new FixedDrainStateSource(counts.ToArray(), oldestWaits.IsEmpty ? new TimeSpan[PriorityLevels.Count] : oldestWaits.ToArray(), mode), now);
     }
 
     /// <summary>Gets the number of messages held at <paramref name="level"/>.</summary>
     /// <param name="level">The level.</param>
     /// <returns>The count; 0 for a default state.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public long GetCount(PriorityLevel level) => _source?.GetCount((int)level) ?? 0;
+    public long GetCount(PriorityLevel level) => (_excludedMask & (1 << (int)level)) != 0 ? 0 : _source?.GetCount((int)level) ?? 0;
 
     /// <summary>Gets how long the oldest message at <paramref name="level"/> has waited, or <see cref="TimeSpan.Zero"/> when the level is empty.</summary>
     /// <param name="level">The level.</param>
     /// <returns>The oldest wait.</returns>
-    public TimeSpan GetOldestWait(PriorityLevel level) => _source?.GetOldestWait((int)level, Timestamp) ?? TimeSpan.Zero;
+    public TimeSpan GetOldestWait(PriorityLevel level)
+        => (_excludedMask & (1 << (int)level)) != 0 ? TimeSpan.Zero : _source?.GetOldestWait((int)level, Timestamp) ?? TimeSpan.Zero;
+
+    /// <summary>Gets a view of this state in which the levels of <paramref name="excludedMask"/> read as empty (used to hide throttled levels from an inner policy).</summary>
+    internal DrainState Exclude(int excludedMask) => new(in this, _excludedMask | excludedMask);
 
     /// <summary>Gets a bitmap in which bit <c>i</c> is set while level <c>i</c> holds messages (bit 0 is Critical). O(1).</summary>
     /// <returns>The occupancy bitmap.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int GetOccupancyMask() => _source?.GetOccupancyMask() ?? 0;
+    public int GetOccupancyMask() => (_source?.GetOccupancyMask() ?? 0) & ~_excludedMask;
 
-    private sealed class FixedDrainStateSource(long[] counts, TimeSpan[] oldestWaits) : IDrainStateSource
+    private sealed class FixedDrainStateSource(long[] counts, TimeSpan[] oldestWaits, TrafficMode mode) : IDrainStateSource
     {
+        public TrafficMode Mode => mode;
+
         public long GetCount(int level) => counts[level];
 
         public int GetOccupancyMask()

@@ -60,7 +60,9 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting; the message was not accepted.</exception>
     /// <exception cref="Journal.JournalWriteException">The journal could not make the message durable (disk full): it was not accepted.</exception>
-    ValueTask<EnqueueResult> EnqueueWithResultAsync(DuisMessage message, CancellationToken cancellationToken = default);
+    /// <remarks>The default implementation, for other implementers, maps <see cref="EnqueueAsync"/>: <see langword="false"/> becomes <see cref="EnqueueResult.RejectedFull"/>.</remarks>
+    async ValueTask<EnqueueResult> EnqueueWithResultAsync(DuisMessage message, CancellationToken cancellationToken = default)
+        => await EnqueueAsync(message, cancellationToken).ConfigureAwait(false) ? EnqueueResult.Accepted : EnqueueResult.RejectedFull;
 
     /// <summary>Releases the next message the drain policy chooses, without blocking.</summary>
     /// <param name="message">The released message.</param>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using DuisPrioritiser.Classification;
 using DuisPrioritiser.DependencyInjection.Internal;
@@ -23,7 +24,7 @@ namespace DuisPrioritiser.Release;
 /// reads the waiter count. Whichever runs second sees the other's write, so no wake-up is lost.</para>
 /// <para>Construct it directly, or register it with <c>services.AddResponsePrioritisation()</c>.</para>
 /// </remarks>
-public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler, IDisposable, IDrainStateSource
+public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler, IDisposable, IDrainStateSource, ISchedulerGauges
 {
     private const long CompletedBit = 1L << 62;
 
@@ -36,6 +37,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     private readonly QueueFullMode _fullMode;
     private readonly AsyncSignal _readSignal = new();
     private readonly AsyncSignal _spaceSignal = new();
+    private readonly SchedulerMetrics _metrics;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ClockAnchor _anchor;
@@ -53,6 +55,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <param name="drainPolicy">The drain policy; when <see langword="null"/>, the one <paramref name="options"/> selects.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="logger">The logger; none when <see langword="null"/>.</param>
+    /// <param name="meterFactory">Creates the <c>DuisPrioritiser</c> meter; when <see langword="null"/> the scheduler owns its own meter.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> is invalid; the message says what to fix.</exception>
     /// <exception cref="Journal.JournalCorruptedException">The configured journal is damaged before its last good record.</exception>
@@ -62,7 +65,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         IPriorityClassifier? classifier = null,
         IDrainPolicy? drainPolicy = null,
         TimeProvider? timeProvider = null,
-        ILogger<ResponseReleaseScheduler>? logger = null)
+        ILogger<ResponseReleaseScheduler>? logger = null,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ResponsePrioritisationOptionsValidation.ThrowIfInvalid(options);
@@ -70,10 +74,14 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         _capacity = options.Capacity;
         _fullMode = options.FullMode;
         _classifier = classifier ?? PriorityClassifier.Combine(options.DefaultLevel, new RuleBasedPriorityClassifier(options.Overrides));
-        _policy = drainPolicy ?? DrainPolicies.Create(options.Drain);
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _policy = drainPolicy ?? DrainPolicies.Create(options, _timeProvider);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _anchor = new ClockAnchor(_timeProvider.GetUtcNow(), _timeProvider.GetTimestamp());
+        _recovery = new RecoveryModeController(options.Recovery, _timeProvider, _logger);
+        _recovery.ModeChanged += OnModeChanged;
+        _lanes = AlertCodeLanes.Create(options.Traffic, _timeProvider.TimestampFrequency);
+        _metrics = new SchedulerMetrics(meterFactory, this);
         InitialiseDurability(options);
     }
 
@@ -126,32 +134,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     }
 
     /// <inheritdoc />
-    public bool TryDequeue(out ReleasedMessage message)
-    {
-        long now = _timeProvider.GetTimestamp();
-        var state = new DrainState(this, now, _timeProvider);
-
-        // A chosen level can turn out empty when another consumer wins the race for its last message;
-        // then ask the policy again, at most once per level.
-        for (int attempt = 0; attempt <= PriorityLevels.Count; attempt++)
-        {
-            if (!_policy.TrySelectLevel(in state, out var level))
-            {
-                break;
-            }
-
-            if (PriorityLevels.IsDefined(level) && _queue.TryDequeue((int)level, out var entry))
-            {
-                _policy.OnReleased(level, in state);
-                OnReleased();
-                message = new ReleasedMessage(entry.Message, level, _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now), entry.Token);
-                return true;
-            }
-        }
-
-        message = default;
-        return false;
-    }
+    public bool TryDequeue(out ReleasedMessage message) => TryDequeueCore(out message);
 
     /// <inheritdoc />
     public async ValueTask<ReleasedMessage> DequeueAsync(CancellationToken cancellationToken = default)
@@ -171,21 +154,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<bool>(cancellationToken);
-        }
-
-        long state = Volatile.Read(ref _state.Value);
-        if ((state & ~CompletedBit) > 0)
-        {
-            return new ValueTask<bool>(true);
-        }
-
-        return state == CompletedBit ? new ValueTask<bool>(false) : WaitToReadSlowAsync(cancellationToken);
-    }
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => WaitToReadCoreAsync(cancellationToken);
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ReleasedMessage> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -250,6 +219,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     public SchedulerSnapshot GetSnapshot()
     {
         long now = _timeProvider.GetTimestamp();
+        _recovery.Evaluate(Count, now);
         var levels = new LevelSnapshot[PriorityLevels.Count];
         for (int i = 0; i < levels.Length; i++)
         {
@@ -264,6 +234,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             _timeProvider.GetUtcNow())
         {
             DuplicatesSuppressed = DuplicatesSuppressed,
+            Mode = _recovery.Mode,
+            DeferredCount = _lanes.DeferredCount,
         };
     }
 
@@ -272,15 +244,25 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     public ValueTask DisposeAsync()
     {
         Complete();
+        _metrics.Dispose();
         return DisposeJournalAsync();
     }
 
-    /// <summary>Completes the scheduler. Held messages stay available to readers, so nothing is lost by disposing.</summary>
+    /// <summary>Completes the scheduler, releases its own meter and closes the journal. Held messages stay available to readers, so nothing is lost by disposing.</summary>
     public void Dispose()
     {
         Complete();
+        _metrics.Dispose();
         DisposeJournal();
     }
+
+    long ISchedulerGauges.GetDepth(int level) => _queue.GetCount(level);
+
+    TimeSpan ISchedulerGauges.GetOldestWait(int level) => GetOldestWait(level, _timeProvider.GetTimestamp());
+
+    long ISchedulerGauges.GetInFlight() => Math.Max(0, Volatile.Read(ref _inFlight.Value));
+
+    int ISchedulerGauges.GetRecoveryMode() => _recovery.Mode == TrafficMode.Recovery ? 1 : 0;
 
     long IDrainStateSource.GetCount(int level) => _queue.GetCount(level);
 
@@ -298,6 +280,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
                 Log.RejectedFull(_logger, level, _capacity);
             }
 
+            _metrics.Rejected(status == EnqueueStatus.Full ? "full" : "completed", message.Kind);
             return status;
         }
 
@@ -308,6 +291,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         _queue.Enqueue((int)level, new QueuedEntry(message, timestamp, token));
+        OnArrival(timestamp);
+        _metrics.Enqueued(level, message.Kind);
         if (Volatile.Read(ref _readWaiters) > 0)
         {
             _readSignal.Pulse();
@@ -389,34 +374,6 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         var wait = _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now);
         return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-    }
-
-    private async ValueTask<bool> WaitToReadSlowAsync(CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref _readWaiters);
-        try
-        {
-            while (true)
-            {
-                var signalled = _readSignal.WaitTask;
-                long state = Volatile.Read(ref _state.Value);
-                if ((state & ~CompletedBit) > 0)
-                {
-                    return true;
-                }
-
-                if (state == CompletedBit)
-                {
-                    return false;
-                }
-
-                await signalled.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _readWaiters);
-        }
     }
 
     private async ValueTask<bool> EnqueueWaitingAsync(DuisMessage message, PriorityLevel level, CancellationToken cancellationToken)

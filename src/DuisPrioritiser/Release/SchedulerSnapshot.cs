@@ -16,14 +16,20 @@ public sealed class SchedulerSnapshot
             total += level.Count;
         }
 
-        TotalCount = total;
+        LevelsTotal = total;
     }
 
     /// <summary>Gets one entry per level, highest first.</summary>
     public IReadOnlyList<LevelSnapshot> Levels { get; }
 
-    /// <summary>Gets the number of messages held across levels.</summary>
-    public long TotalCount { get; }
+    /// <summary>Gets the number of messages held: across levels, plus <see cref="DeferredCount"/>.</summary>
+    public long TotalCount => LevelsTotal + DeferredCount;
+
+    /// <summary>Gets the number of held messages set aside by per-alert-code throttles (not counted in <see cref="Levels"/>).</summary>
+    public long DeferredCount { get; internal init; }
+
+    /// <summary>Gets the traffic mode at the time of the snapshot.</summary>
+    public Draining.TrafficMode Mode { get; internal init; }
 
     /// <summary>Gets the configured capacity.</summary>
     public long Capacity { get; }
@@ -40,7 +46,9 @@ public sealed class SchedulerSnapshot
     /// <summary>Gets when the snapshot was taken.</summary>
     public DateTimeOffset TakenAt { get; }
 
+    private long LevelsTotal { get; }
+
     /// <inheritdoc />
     public override string ToString()
-        => $"{TotalCount}/{Capacity} held, {InFlight} in flight: " + string.Join(", ", Levels.Select(l => $"{l.Level} {l.Count} (oldest {l.OldestWait})"));
+        => $"{Mode}: {TotalCount}/{Capacity} held ({DeferredCount} deferred), {InFlight} in flight: " + string.Join(", ", Levels.Select(l => $"{l.Level} {l.Count} (oldest {l.OldestWait})"));
 }

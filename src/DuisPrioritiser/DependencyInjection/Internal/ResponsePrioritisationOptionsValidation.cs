@@ -6,7 +6,7 @@ namespace DuisPrioritiser.DependencyInjection.Internal;
 internal static class ResponsePrioritisationOptionsValidation
 {
     private static readonly IValidateOptions<ResponsePrioritisationOptions>[] s_validators =
-        [new ResponsePrioritisationOptionsDataAnnotationsValidator(), new ResponsePrioritisationOptionsValidator()];
+        [new ResponsePrioritisationOptionsDataAnnotationsValidator(), new ResponsePrioritisationOptionsValidator(), new TrafficOptionsValidator()];
 
     public static void ThrowIfInvalid(ResponsePrioritisationOptions options)
     {

@@ -1,0 +1,167 @@
+using DuisPrioritiser.Classification;
+using DuisPrioritiser.Draining;
+using DuisPrioritiser.Duis;
+using Microsoft.Extensions.Options;
+
+namespace DuisPrioritiser.DependencyInjection.Internal;
+
+/// <summary>Cross-field rules of the traffic, recovery, pace and release options.</summary>
+internal sealed class TrafficOptionsValidator : IValidateOptions<ResponsePrioritisationOptions>
+{
+    private const string Section = ResponsePrioritisationOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, ResponsePrioritisationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        ValidateTraffic(options.Traffic, errors);
+        ValidateRecovery(options.Recovery, errors);
+        ValidatePace(options.Pace, errors);
+        ValidateRelease(options.Release, errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateTraffic(TrafficOptions? traffic, List<string> errors)
+    {
+        if (traffic is null)
+        {
+            errors.Add($"{Section}:Traffic must not be null.");
+            return;
+        }
+
+        double shares = 0;
+        foreach (var level in PriorityLevels.All)
+        {
+            var settings = traffic.Get(level);
+            if (settings is null)
+            {
+                errors.Add($"{Section}:Traffic:{level} must not be null.");
+                continue;
+            }
+
+            if (settings.MaxWait is { } maxWait && maxWait <= TimeSpan.Zero)
+            {
+                errors.Add($"{Section}:Traffic:{level}:MaxWait must be positive (for example \"01:00:00\"), or absent for unbounded.");
+            }
+
+            shares += settings.MinShare;
+            ValidateThrottle(settings.Normal, $"{Section}:Traffic:{level}:Normal", errors);
+            ValidateThrottle(settings.Recovery, $"{Section}:Traffic:{level}:Recovery", errors);
+        }
+
+        if (shares > 0.9)
+        {
+            errors.Add($"{Section}:Traffic minimum shares add up to {shares:0.##}: keep their sum at or below 0.9 so the priority order still decides most releases.");
+        }
+
+        foreach (var (code, limits) in traffic.AlertCodes)
+        {
+            if (!DuisCode.TryParse(code, out _))
+            {
+                errors.Add($"{Section}:Traffic:AlertCodes key '{code}' is not an alert code: use 1 to 8 letters or digits, such as 8F35 or N24.");
+            }
+
+            if (limits is null)
+            {
+                errors.Add($"{Section}:Traffic:AlertCodes:{code} must not be null.");
+                continue;
+            }
+
+            ValidateThrottle(limits.Normal, $"{Section}:Traffic:AlertCodes:{code}:Normal", errors);
+            ValidateThrottle(limits.Recovery, $"{Section}:Traffic:AlertCodes:{code}:Recovery", errors);
+        }
+    }
+
+    private static void ValidateThrottle(ThrottleOptions? throttle, string path, List<string> errors)
+    {
+        if (throttle is null)
+        {
+            errors.Add($"{path} must not be null.");
+        }
+        else if (double.IsNaN(throttle.Rate) || throttle.Rate < 0)
+        {
+            errors.Add($"{path}:Rate must be 0 (unlimited) or a positive number of messages per second.");
+        }
+    }
+
+    private static void ValidateRecovery(Release.RecoveryOptions? recovery, List<string> errors)
+    {
+        if (recovery is null)
+        {
+            errors.Add($"{Section}:Recovery must not be null.");
+            return;
+        }
+
+        if (recovery.ExitBacklog >= recovery.EnterBacklog)
+        {
+            errors.Add($"{Section}:Recovery:ExitBacklog ({recovery.ExitBacklog}) must be below EnterBacklog ({recovery.EnterBacklog}) so the mode does not flap.");
+        }
+
+        if (recovery.ArrivalRateWindow < TimeSpan.FromMilliseconds(10) || recovery.ArrivalRateWindow > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{Section}:Recovery:ArrivalRateWindow must be between 00:00:00.010 and 1.00:00:00.");
+        }
+
+        if (recovery.HoldTime < TimeSpan.Zero || recovery.HoldTime > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{Section}:Recovery:HoldTime must be between 00:00:00 and 1.00:00:00.");
+        }
+    }
+
+    private static void ValidatePace(Release.PaceOptions? pace, List<string> errors)
+    {
+        if (pace is null)
+        {
+            errors.Add($"{Section}:Pace must not be null.");
+            return;
+        }
+
+        if (!Enum.IsDefined(pace.Mode))
+        {
+            errors.Add($"{Section}:Pace:Mode '{pace.Mode}' is undefined: use Fixed or Adaptive.");
+        }
+
+        if (pace.MinLimit > pace.MaxLimit)
+        {
+            errors.Add($"{Section}:Pace:MinLimit ({pace.MinLimit}) must not exceed MaxLimit ({pace.MaxLimit}).");
+        }
+        else if (pace.InitialLimit < pace.MinLimit || pace.InitialLimit > pace.MaxLimit)
+        {
+            errors.Add($"{Section}:Pace:InitialLimit ({pace.InitialLimit}) must be between MinLimit ({pace.MinLimit}) and MaxLimit ({pace.MaxLimit}).");
+        }
+
+        if (pace.MinLatencyWindow < TimeSpan.FromSeconds(1) || pace.MinLatencyWindow > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{Section}:Pace:MinLatencyWindow must be between 00:00:01 and 1.00:00:00.");
+        }
+    }
+
+    private static void ValidateRelease(Release.ReleaseOptions? release, List<string> errors)
+    {
+        if (release is null)
+        {
+            errors.Add($"{Section}:Release must not be null.");
+            return;
+        }
+
+        if (release.RetryBaseDelay < TimeSpan.Zero || release.RetryBaseDelay > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{Section}:Release:RetryBaseDelay must be between 00:00:00 and 1.00:00:00.");
+        }
+
+        if (release.RetryMaxDelay < release.RetryBaseDelay || release.RetryMaxDelay > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{Section}:Release:RetryMaxDelay must be at least RetryBaseDelay and at most 1.00:00:00.");
+        }
+
+        if (release.HandlerTimeout <= TimeSpan.Zero || release.HandlerTimeout > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{Section}:Release:HandlerTimeout must be positive and at most 1.00:00:00.");
+        }
+
+        if (release.ShutdownTimeout < TimeSpan.Zero || release.ShutdownTimeout > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{Section}:Release:ShutdownTimeout must be between 00:00:00 and 01:00:00.");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+namespace DuisPrioritiser.Diagnostics;
+
+/// <summary>
+/// The names DuisPrioritiser publishes telemetry under. They are public API: dashboards and alerts depend on them,
+/// so they never change. Subscribe with OpenTelemetry's <c>AddMeter(DuisPrioritiserTelemetry.MeterName)</c> and
+/// <c>AddSource(DuisPrioritiserTelemetry.ActivitySourceName)</c>, or watch with
+/// <c>dotnet-counters monitor --counters DuisPrioritiser</c>.
+/// </summary>
+/// <remarks>
+/// Metric tags are low-cardinality only: <c>priority</c> (critical, high, normal, low, bulk), <c>kind</c>
+/// (response, device_alert, dcc_alert, smets1_response), <c>reason</c> and <c>outcome</c>. Message ids never go on
+/// metrics; they go on spans (<c>duis.request_id</c>, <c>duis.response_id</c>).
+/// </remarks>
+public static class DuisPrioritiserTelemetry
+{
+    /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/>.</summary>
+    public const string MeterName = "DuisPrioritiser";
+
+    /// <summary>The name of the <see cref="System.Diagnostics.ActivitySource"/>.</summary>
+    public const string ActivitySourceName = "DuisPrioritiser";
+
+    /// <summary>Gauge, <c>{message}</c>, by <c>priority</c>: messages held (including messages set aside by a per-code throttle, under Bulk's level of origin).</summary>
+    public const string QueueDepth = "duis_prioritiser.queue.depth";
+
+    /// <summary>Gauge, <c>s</c>, by <c>priority</c>: how long the oldest held message has waited.</summary>
+    public const string QueueOldestWait = "duis_prioritiser.queue.oldest_wait";
+
+    /// <summary>Counter, <c>{message}</c>, by <c>priority</c> and <c>kind</c>: messages accepted.</summary>
+    public const string MessagesEnqueued = "duis_prioritiser.messages.enqueued";
+
+    /// <summary>Counter, <c>{message}</c>, by <c>reason</c> (full, completed, invalid, journal) and <c>kind</c> when known: messages refused.</summary>
+    public const string MessagesRejected = "duis_prioritiser.messages.rejected";
+
+    /// <summary>Counter, <c>{message}</c>, by <c>priority</c> and <c>kind</c>: messages released.</summary>
+    public const string MessagesReleased = "duis_prioritiser.messages.released";
+
+    /// <summary>Counter, <c>{message}</c>, by <c>kind</c>: redelivered duplicates suppressed.</summary>
+    public const string MessagesDuplicate = "duis_prioritiser.messages.duplicate";
+
+    /// <summary>Counter, <c>{message}</c>, by <c>priority</c>, <c>kind</c> and <c>reason</c>: messages given to the dead-letter sink.</summary>
+    public const string MessagesDeadLettered = "duis_prioritiser.messages.dead_lettered";
+
+    /// <summary>Histogram, <c>s</c>, by <c>priority</c>: time from acceptance to release.</summary>
+    public const string ReleaseWait = "duis_prioritiser.release.wait";
+
+    /// <summary>Gauge, <c>{message}</c>: released messages not yet acknowledged.</summary>
+    public const string ReleaseInFlight = "duis_prioritiser.release.in_flight";
+
+    /// <summary>Gauge, <c>{message}</c>: the hosted release loop's current in-flight limit.</summary>
+    public const string ReleaseInFlightLimit = "duis_prioritiser.release.in_flight_limit";
+
+    /// <summary>Histogram, <c>s</c>, by <c>priority</c> and <c>outcome</c> (success, failure): one handler call.</summary>
+    public const string HandlerDuration = "duis_prioritiser.handler.duration";
+
+    /// <summary>Gauge, no unit: 1 while the scheduler is in Recovery mode, 0 in Normal operation.</summary>
+    public const string RecoveryMode = "duis_prioritiser.recovery.mode";
+}

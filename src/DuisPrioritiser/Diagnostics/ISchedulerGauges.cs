@@ -1,0 +1,13 @@
+namespace DuisPrioritiser.Diagnostics;
+
+/// <summary>What the observable gauges read from the scheduler when a collector asks.</summary>
+internal interface ISchedulerGauges
+{
+    long GetDepth(int level);
+
+    TimeSpan GetOldestWait(int level);
+
+    long GetInFlight();
+
+    int GetRecoveryMode();
+}

@@ -1,0 +1,177 @@
+using System.Collections.Frozen;
+using DuisPrioritiser.Classification;
+using DuisPrioritiser.Draining;
+using DuisPrioritiser.Draining.Internal;
+using DuisPrioritiser.Duis;
+using DuisPrioritiser.Queueing.Internal;
+
+namespace DuisPrioritiser.Release.Internal;
+
+/// <summary>
+/// Per-alert-code release-rate limits. A drain policy sees only levels, so per-code limits are applied by the
+/// scheduler at release: a released message whose code is out of tokens is moved, with its original enqueue time,
+/// into its code's lane (a lock-free FIFO) instead of being handed out; it stays counted as held, so nothing is lost
+/// and <see cref="IResponseReleaseScheduler.Completion"/> waits for it. A lane's head is released once its next
+/// token is due, ahead of any message of a lower priority than the highest level the lane has held.
+/// </summary>
+/// <remarks>Lanes are built once from options (a frozen map from code to lane), so a lookup is O(1) and a release
+/// checks at most one lane per configured code.</remarks>
+internal sealed class AlertCodeLanes
+{
+    private readonly FrozenDictionary<DuisCode, Lane> _byCode;
+    private readonly Lane[] _lanes;
+
+    private AlertCodeLanes(Lane[] lanes)
+    {
+        _lanes = lanes;
+        _byCode = lanes.ToFrozenDictionary(static lane => lane.Code);
+    }
+
+    public static AlertCodeLanes Empty { get; } = new([]);
+
+    public bool IsEmpty => _lanes.Length == 0;
+
+    public long DeferredCount
+    {
+        get
+        {
+            long total = 0;
+            foreach (var lane in _lanes)
+            {
+                total += lane.Queue.Count;
+            }
+
+            return total;
+        }
+    }
+
+    public static AlertCodeLanes Create(TrafficOptions? options, long timestampFrequency)
+    {
+        if (options is not { Enabled: true } || options.AlertCodes.Count == 0)
+        {
+            return Empty;
+        }
+
+        var lanes = new List<Lane>();
+        foreach (var (text, limits) in options.AlertCodes)
+        {
+            if (!DuisCode.TryParse(text, out var code))
+            {
+                throw new ArgumentException($"Traffic:AlertCodes key '{text}' is not a valid alert code: use 1 to 8 letters or digits, such as 8F35 or N24.", nameof(options));
+            }
+
+            var normal = TokenBucket.Create(limits?.Normal, timestampFrequency);
+            var recovery = TokenBucket.Create(limits?.Recovery, timestampFrequency);
+            if (normal is not null || recovery is not null)
+            {
+                lanes.Add(new Lane(code, normal, recovery));
+            }
+        }
+
+        return lanes.Count == 0 ? Empty : new AlertCodeLanes([.. lanes]);
+    }
+
+    /// <summary>Decides whether a message just dequeued may go out now (taking its code's token); if not, parks it.</summary>
+    public bool TryPassOrPark(in QueuedEntry entry, PriorityLevel level, TrafficMode mode, long now)
+    {
+        var code = entry.Message.AlertCode;
+        if (code.IsNone || !_byCode.TryGetValue(code, out var lane))
+        {
+            return true;
+        }
+
+        var bucket = lane.Bucket(mode);
+        if (bucket is null || (lane.Queue.Count == 0 && bucket.TryAcquire(now)))
+        {
+            return true;
+        }
+
+        // Keep the code's FIFO order: once a lane holds messages, later ones queue behind them.
+        lane.Park(entry, level);
+        return false;
+    }
+
+    /// <summary>Takes a parked message whose token is due, of a level at least as high as <paramref name="lowestLevel"/>.</summary>
+    public bool TryTakeDue(TrafficMode mode, long now, PriorityLevel lowestLevel, out ParkedEntry parked)
+    {
+        foreach (var lane in _lanes)
+        {
+            if (lane.Queue.Count == 0 || lane.HighestLevel > lowestLevel)
+            {
+                continue;
+            }
+
+            var bucket = lane.Bucket(mode);
+            if ((bucket is null || bucket.HasToken(now)) && lane.Queue.TryDequeue(out parked))
+            {
+                bucket?.Consume(now);
+                return true;
+            }
+        }
+
+        parked = default;
+        return false;
+    }
+
+    /// <summary>Gets the ticks until some parked message's token is due: 0 if now, <see cref="long.MaxValue"/> when none is parked.</summary>
+    public long GetDelay(TrafficMode mode, long now)
+    {
+        long delay = long.MaxValue;
+        foreach (var lane in _lanes)
+        {
+            if (lane.Queue.Count > 0)
+            {
+                delay = Math.Min(delay, lane.Bucket(mode)?.GetDelay(now) ?? 0);
+            }
+        }
+
+        return delay;
+    }
+
+    /// <summary>Removes every parked message, ignoring tokens (shutdown).</summary>
+    public bool TryTakeAny(out ParkedEntry parked)
+    {
+        foreach (var lane in _lanes)
+        {
+            if (lane.Queue.TryDequeue(out parked))
+            {
+                return true;
+            }
+        }
+
+        parked = default;
+        return false;
+    }
+
+    internal readonly record struct ParkedEntry(QueuedEntry Entry, PriorityLevel Level);
+
+    private sealed class Lane(DuisCode code, TokenBucket? normal, TokenBucket? recovery)
+    {
+        private int _highestLevel = PriorityLevels.Count - 1;
+
+        public DuisCode Code { get; } = code;
+
+        public LevelQueue<ParkedEntry> Queue { get; } = new();
+
+        public PriorityLevel HighestLevel => (PriorityLevel)Volatile.Read(ref _highestLevel);
+
+        public TokenBucket? Bucket(TrafficMode mode) => mode == TrafficMode.Recovery ? recovery : normal;
+
+        public void Park(in QueuedEntry entry, PriorityLevel level)
+        {
+            int current = Volatile.Read(ref _highestLevel);
+            while ((int)level < current)
+            {
+                int seen = Interlocked.CompareExchange(ref _highestLevel, (int)level, current);
+                if (seen == current)
+                {
+                    break;
+                }
+
+                current = seen;
+            }
+
+            Queue.Enqueue(new ParkedEntry(entry, level));
+        }
+    }
+}
