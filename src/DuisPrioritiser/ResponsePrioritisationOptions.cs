@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using DuisPrioritiser.Classification;
 using DuisPrioritiser.Deduplication;
 using DuisPrioritiser.Draining;
+using DuisPrioritiser.Duis;
 using DuisPrioritiser.Journal;
 using DuisPrioritiser.Release;
 using Microsoft.Extensions.Options;
@@ -24,18 +25,28 @@ public sealed class ResponsePrioritisationOptions
     [Range(1, int.MaxValue)]
     public int Capacity { get; set; } = 500_000;
 
-    /// <summary>Gets or sets what <see cref="IResponseReleaseScheduler.EnqueueAsync"/> does at capacity.</summary>
+    /// <summary>Gets or sets what <see cref="IResponseReleaseScheduler.EnqueueAsync(DuisMessage, CancellationToken)"/> does at capacity.</summary>
     /// <value>The default value is <see cref="QueueFullMode.Reject"/>.</value>
     [EnumDataType(typeof(QueueFullMode))]
     public QueueFullMode FullMode { get; set; } = QueueFullMode.Reject;
 
-    /// <summary>Gets or sets the level for a message no classifier decides.</summary>
+    /// <summary>
+    /// Gets or sets the level for a message no classifier decides. The built-in DUIS classifier decides every
+    /// well-formed DUIS message (an unknown SRV is Normal), so this applies only to envelopes built by hand without
+    /// an SRV or alert code, or when a custom classifier chain is used.
+    /// </summary>
     /// <value>The default value is <see cref="PriorityLevel.Normal"/>.</value>
     [EnumDataType(typeof(PriorityLevel))]
     public PriorityLevel DefaultLevel { get; set; } = PriorityLevel.Normal;
 
     /// <summary>Gets the explicit priority overrides, which win over every other classifier.</summary>
     public PriorityOverrideOptions Overrides { get; } = new();
+
+    /// <summary>Gets or sets the limits for reading raw DUIS messages (the byte intake of the scheduler).</summary>
+    /// <value>The default value allows messages up to 4 MiB.</value>
+    [Required]
+    [ValidateObjectMembers]
+    public DuisReaderOptions Reader { get; set; } = new();
 
     /// <summary>Gets or sets the drain policy options.</summary>
     /// <value>The default value is strict priority.</value>

@@ -83,7 +83,10 @@ public static class ResponsePrioritisationServiceCollectionExtensions
             provider.GetService<IMeterFactory>());
     }
 
-    /// <summary>Explicit overrides first, then the integrator's classifiers in registration order, then the default level.</summary>
+    /// <summary>
+    /// Explicit overrides first, then the integrator's classifiers in registration order, then the built-in DUIS
+    /// defaults, then the default level.
+    /// </summary>
     internal static IPriorityClassifier CreateClassifier(IServiceProvider provider, ResponsePrioritisationOptions options)
     {
         var chain = new List<IPriorityClassifier>();
@@ -93,6 +96,7 @@ public static class ResponsePrioritisationServiceCollectionExtensions
         }
 
         chain.AddRange(provider.GetServices<IPriorityClassifier>());
+        chain.Add(DuisDefaultPriorityClassifier.Instance);
         return PriorityClassifier.Combine(options.DefaultLevel, chain);
     }
 }

@@ -135,7 +135,7 @@ public readonly struct DuisCode : IEquatable<DuisCode>, ISpanFormattable
                 return false;
             }
 
-            packed = (packed << 8) | (byte)char.ToUpperInvariant((char)b);
+            packed = (packed << 8) | (byte)(b is >= (byte)'a' and <= (byte)'z' ? b - 0x20 : b);
         }
 
         code = new DuisCode(packed, (byte)utf8Text.Length);

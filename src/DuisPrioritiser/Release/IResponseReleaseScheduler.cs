@@ -10,7 +10,7 @@ namespace DuisPrioritiser.Release;
 /// </summary>
 /// <remarks>
 /// <para>All members are thread-safe. Any number of producers and consumers may call concurrently.</para>
-/// <para>Writers: <see cref="TryEnqueue(DuisMessage)"/> never blocks; <see cref="EnqueueAsync"/> honours
+/// <para>Writers: <see cref="TryEnqueue(DuisMessage)"/> never blocks; <see cref="EnqueueAsync(DuisMessage, CancellationToken)"/> honours
 /// <see cref="QueueFullMode"/>. A message that is not accepted stays the caller's responsibility.</para>
 /// <para>Readers: <see cref="TryDequeue"/>, <see cref="DequeueAsync"/>, <see cref="WaitToReadAsync"/> and
 /// <see cref="ReadAllAsync"/>; report each released message's outcome with <see cref="AcknowledgeAsync"/>.</para>
@@ -25,7 +25,7 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// <param name="message">The message.</param>
     /// <returns><see langword="true"/> if accepted; <see langword="false"/> if at capacity or completed (the message stays the caller's).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">A durable journal is configured: use <see cref="EnqueueAsync"/>, which completes once the message is durable.</exception>
+    /// <exception cref="InvalidOperationException">A durable journal is configured: use <see cref="EnqueueAsync(DuisMessage, CancellationToken)"/>, which completes once the message is durable.</exception>
     bool TryEnqueue(DuisMessage message);
 
     /// <summary>Enqueues <paramref name="message"/> at an explicit <paramref name="level"/>, bypassing classification, without blocking.</summary>
@@ -34,7 +34,7 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// <returns><see langword="true"/> if accepted; <see langword="false"/> if at capacity or completed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="level"/> is not defined.</exception>
-    /// <exception cref="InvalidOperationException">A durable journal is configured: use <see cref="EnqueueAsync"/>.</exception>
+    /// <exception cref="InvalidOperationException">A durable journal is configured: use <see cref="EnqueueAsync(DuisMessage, CancellationToken)"/>.</exception>
     bool TryEnqueue(DuisMessage message, PriorityLevel level);
 
     /// <summary>
@@ -50,7 +50,7 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     ValueTask<bool> EnqueueAsync(DuisMessage message, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Classifies and enqueues <paramref name="message"/> like <see cref="EnqueueAsync"/>, and says why it was or was not
+    /// Classifies and enqueues <paramref name="message"/> like <see cref="EnqueueAsync(DuisMessage, CancellationToken)"/>, and says why it was or was not
     /// accepted, including <see cref="EnqueueResult.AcceptedDuplicate"/> for a suppressed redelivery. With a durable
     /// journal it completes only once the message is on stable storage, so the adapter may then acknowledge the DCC.
     /// </summary>
@@ -60,9 +60,30 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting; the message was not accepted.</exception>
     /// <exception cref="Journal.JournalWriteException">The journal could not make the message durable (disk full): it was not accepted.</exception>
-    /// <remarks>The default implementation, for other implementers, maps <see cref="EnqueueAsync"/>: <see langword="false"/> becomes <see cref="EnqueueResult.RejectedFull"/>.</remarks>
+    /// <remarks>The default implementation, for other implementers, maps <see cref="EnqueueAsync(DuisMessage, CancellationToken)"/>: <see langword="false"/> becomes <see cref="EnqueueResult.RejectedFull"/>.</remarks>
     async ValueTask<EnqueueResult> EnqueueWithResultAsync(DuisMessage message, CancellationToken cancellationToken = default)
         => await EnqueueAsync(message, cancellationToken).ConfigureAwait(false) ? EnqueueResult.Accepted : EnqueueResult.RejectedFull;
+
+    /// <summary>
+    /// Reads, classifies and enqueues a raw DUIS message without blocking. Never throws for bad input: invalid bytes
+    /// are returned as <see cref="IntakeStatus.RejectedInvalid"/> with the parse error, and nothing is enqueued.
+    /// </summary>
+    /// <param name="xml">The raw UTF-8 message bytes, kept (not copied) in the envelope: do not change them afterwards.</param>
+    /// <returns>The outcome, with the level and envelope when accepted.</returns>
+    /// <exception cref="InvalidOperationException">A durable journal is configured: use <see cref="EnqueueAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.</exception>
+    IntakeResult TryEnqueue(ReadOnlyMemory<byte> xml);
+
+    /// <summary>
+    /// Reads, classifies and enqueues a raw DUIS message. When at capacity it returns
+    /// <see cref="IntakeStatus.RejectedFull"/> at once under <see cref="QueueFullMode.Reject"/>, or waits for space under
+    /// <see cref="QueueFullMode.Wait"/>. Invalid bytes are returned as <see cref="IntakeStatus.RejectedInvalid"/>.
+    /// </summary>
+    /// <param name="xml">The raw UTF-8 message bytes, kept (not copied) in the envelope: do not change them afterwards.</param>
+    /// <param name="cancellationToken">Cancels a wait for space.</param>
+    /// <returns>The outcome, with the level and envelope when accepted.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting; the message was not accepted.</exception>
+    /// <exception cref="Journal.JournalWriteException">The journal could not make the message durable (disk full): it was not accepted.</exception>
+    ValueTask<IntakeResult> EnqueueAsync(ReadOnlyMemory<byte> xml, CancellationToken cancellationToken = default);
 
     /// <summary>Releases the next message the drain policy chooses, without blocking.</summary>
     /// <param name="message">The released message.</param>

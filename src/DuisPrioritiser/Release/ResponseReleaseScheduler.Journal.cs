@@ -33,7 +33,7 @@ public sealed partial class ResponseReleaseScheduler
     public bool IsJournaled => _journal is not null;
 
     /// <summary>
-    /// Classifies and enqueues <paramref name="message"/> like <see cref="EnqueueAsync"/>, and says why it was or was
+    /// Classifies and enqueues <paramref name="message"/> like <see cref="EnqueueAsync(DuisMessage, CancellationToken)"/>, and says why it was or was
     /// not accepted. With a journal, the task completes only once the message is on stable storage.
     /// </summary>
     /// <param name="message">The message.</param>
@@ -99,13 +99,7 @@ public sealed partial class ResponseReleaseScheduler
     /// <summary>The synchronous intake: refuses when journaled (see the type remarks), suppresses duplicates.</summary>
     private bool TryEnqueueChecked(DuisMessage message, PriorityLevel level)
     {
-        if (_journal is not null)
-        {
-            throw new InvalidOperationException(
-                "A durable journal is configured, so accepting a message means waiting for the disk: use EnqueueAsync or EnqueueWithResultAsync, " +
-                "and acknowledge the DCC when it completes. TryEnqueue never blocks and cannot make a message durable.");
-        }
-
+        ThrowIfJournaled();
         if (IsDuplicate(message, out var key, out bool hasKey))
         {
             return true;
@@ -250,6 +244,16 @@ public sealed partial class ResponseReleaseScheduler
         finally
         {
             Interlocked.Decrement(ref _writeWaiters);
+        }
+    }
+
+    private void ThrowIfJournaled()
+    {
+        if (_journal is not null)
+        {
+            throw new InvalidOperationException(
+                "A durable journal is configured, so accepting a message means waiting for the disk: use EnqueueAsync or EnqueueWithResultAsync, " +
+                "and acknowledge the DCC when it completes. TryEnqueue never blocks and cannot make a message durable.");
         }
     }
 

@@ -49,8 +49,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <summary>Initialises a scheduler.</summary>
     /// <param name="options">The options; validated and copied, so later changes have no effect.</param>
     /// <param name="classifier">
-    /// The classifier. When <see langword="null"/>, the explicit overrides in <paramref name="options"/> and then
-    /// <see cref="ResponsePrioritisationOptions.DefaultLevel"/> decide.
+    /// The classifier. When <see langword="null"/>, the explicit overrides in <paramref name="options"/>, then the
+    /// built-in <see cref="DuisDefaultPriorityClassifier"/>, then <see cref="ResponsePrioritisationOptions.DefaultLevel"/> decide.
     /// </param>
     /// <param name="drainPolicy">The drain policy; when <see langword="null"/>, the one <paramref name="options"/> selects.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
@@ -73,7 +73,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         _capacity = options.Capacity;
         _fullMode = options.FullMode;
-        _classifier = classifier ?? PriorityClassifier.Combine(options.DefaultLevel, new RuleBasedPriorityClassifier(options.Overrides));
+        _classifier = classifier ?? PriorityClassifier.Combine(options.DefaultLevel, new RuleBasedPriorityClassifier(options.Overrides), DuisDefaultPriorityClassifier.Instance);
+        _maxMessageBytes = options.Reader.MaxMessageBytes;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _policy = drainPolicy ?? DrainPolicies.Create(options, _timeProvider);
         _logger = (ILogger?)logger ?? NullLogger.Instance;

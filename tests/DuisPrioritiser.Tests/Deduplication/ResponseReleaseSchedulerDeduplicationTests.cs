@@ -52,6 +52,9 @@ public class ResponseReleaseSchedulerDeduplicationTests
             Alert("id", "8F0F"),
             Alert("id", "8F35"),
             new DuisMessage(DuisMessageKind.Smets1Response) { ResponseId = "id", ResponseCode = DuisCode.Parse("I0") },
+            new DuisMessage(DuisMessageKind.Response) { ResponseId = "id", ResponseCode = DuisCode.Parse("I0"), ServiceReferenceVariant = ServiceReferenceVariant.Parse("8.1.1") },
+            new DuisMessage(DuisMessageKind.DccAlert) { ResponseId = "id", AlertCode = DuisCode.Parse("N1"), DccAlertPayloadName = "CommandFailure" },
+            new DuisMessage(DuisMessageKind.DccAlert) { ResponseId = "id", AlertCode = DuisCode.Parse("N1"), DccAlertPayloadName = "FirmwareVersionMismatch" },
         };
         foreach (var message in messages)
         {

@@ -98,7 +98,7 @@ public class ResponsePrioritisationServiceCollectionExtensionsTests
         var scheduler = provider.GetRequiredService<IResponseReleaseScheduler>();
         scheduler.TryEnqueue(TestMessages.Response("4.6.1"));
         scheduler.TryEnqueue(TestMessages.DeviceAlert("8F35"));
-        scheduler.TryEnqueue(TestMessages.Response("3.1"));
+        scheduler.TryEnqueue(new DuisMessage(DuisMessageKind.Response)); // no SRV: nothing but DefaultLevel decides
         scheduler.TryDequeue(out var first);
         Assert.That(first.Level, Is.EqualTo(PriorityLevel.Critical), "the override from JSON decides");
         Assert.That(scheduler.GetSnapshot().Levels[(int)PriorityLevel.Bulk].Count, Is.EqualTo(1));

@@ -351,6 +351,25 @@ public class ResponseReleaseSchedulerJournalTests
         Assert.That(DrainAll(restarted), Has.Count.EqualTo(10));
     }
 
+    [Test]
+    public async Task RawIntake_WithJournal_IsDurableDeduplicatedAndRecovered()
+    {
+        var xml = DuisPrioritiser.Tests.Duis.DuisCorpus.Utf8(DuisPrioritiser.Tests.Duis.DuisCorpus.Response("4.1.1", DuisPrioritiser.Tests.Duis.DuisCorpus.GbcsPayload()));
+        await using (var scheduler = Open())
+        {
+            Assert.Throws<InvalidOperationException>(() => scheduler.TryEnqueue(xml.AsMemory()));
+            Assert.That((await scheduler.EnqueueAsync(xml.AsMemory())).Status, Is.EqualTo(IntakeStatus.Accepted));
+            var again = await scheduler.EnqueueAsync(xml.AsMemory());
+            Assert.That((again.Status, again.IsAccepted), Is.EqualTo((IntakeStatus.AcceptedDuplicate, true)));
+        }
+
+        await using var restarted = Open();
+        var released = DrainAll(restarted);
+        Assert.That(released, Has.Count.EqualTo(1));
+        Assert.That(released[0].Message.RawMessage.ToArray(), Is.EqualTo(xml));
+        Assert.That(released[0].Message.ServiceReferenceVariant, Is.EqualTo(ServiceReferenceVariant.Parse("4.1.1")));
+    }
+
     private static string Tag(int i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static DuisMessage Tagged(int i, string srv = "4.1.1")

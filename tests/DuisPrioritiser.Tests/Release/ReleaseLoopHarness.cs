@@ -188,6 +188,10 @@ internal sealed class ReleaseLoopHarness
 
         public ValueTask<bool> EnqueueAsync(DuisMessage message, CancellationToken cancellationToken = default) => inner.EnqueueAsync(message, cancellationToken);
 
+        public IntakeResult TryEnqueue(ReadOnlyMemory<byte> xml) => inner.TryEnqueue(xml);
+
+        public ValueTask<IntakeResult> EnqueueAsync(ReadOnlyMemory<byte> xml, CancellationToken cancellationToken = default) => inner.EnqueueAsync(xml, cancellationToken);
+
         public bool TryDequeue(out ReleasedMessage message) => inner.TryDequeue(out message);
 
         public ValueTask<ReleasedMessage> DequeueAsync(CancellationToken cancellationToken = default) => inner.DequeueAsync(cancellationToken);

@@ -26,12 +26,12 @@ public class ResponseReleaseSchedulerTests
     }
 
     [Test]
-    public void TryEnqueue_WithoutClassifier_UsesOverridesThenDefaultLevel()
+    public void TryEnqueue_WithoutClassifier_UsesOverridesThenDuisDefaultsThenDefaultLevel()
     {
         var options = new ResponsePrioritisationOptions { DefaultLevel = PriorityLevel.Low };
         options.Overrides.ServiceReferenceVariants["2.2"] = PriorityLevel.Critical;
         var scheduler = new ResponseReleaseScheduler(options);
-        scheduler.TryEnqueue(TestMessages.Response("4.1.1"));
+        scheduler.TryEnqueue(new DuisMessage(DuisMessageKind.Response)); // no SRV: only DefaultLevel decides
         scheduler.TryEnqueue(TestMessages.Response("2.2"));
         Assert.That(scheduler.TryDequeue(out var first), Is.True);
         Assert.That(scheduler.TryDequeue(out var second), Is.True);
@@ -62,7 +62,7 @@ public class ResponseReleaseSchedulerTests
     public void TryEnqueue_InvalidArguments_Throw()
     {
         var scheduler = Create();
-        Assert.Throws<ArgumentNullException>(() => scheduler.TryEnqueue(null!));
+        Assert.Throws<ArgumentNullException>(() => scheduler.TryEnqueue((DuisMessage)null!));
         Assert.Throws<ArgumentNullException>(() => scheduler.TryEnqueue(null!, PriorityLevel.High));
         Assert.Throws<ArgumentOutOfRangeException>(() => scheduler.TryEnqueue(TestMessages.Tagged(1), (PriorityLevel)5));
     }
