@@ -1,8 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using DuisPrioritiser.Classification;
+using DuisPrioritiser.Deduplication;
 using DuisPrioritiser.Draining;
 using DuisPrioritiser.Duis;
 using DuisPrioritiser.Health;
+using DuisPrioritiser.Journal;
 using DuisPrioritiser.Release;
 using Microsoft.Extensions.Options;
 
@@ -82,4 +84,16 @@ public sealed class ResponsePrioritisationOptions
     [Required]
     [ValidateObjectMembers]
     public HealthOptions Health { get; set; } = new();
+
+    /// <summary>Gets or sets the durable journal options; the journal is off unless a directory is set.</summary>
+    /// <value>The default value is no journal.</value>
+    [Required]
+    [ValidateObjectMembers]
+    public JournalOptions Journal { get; set; } = new();
+
+    /// <summary>Gets or sets the duplicate suppression options.</summary>
+    /// <value>The default value is on, remembering 100,000 keys for one hour.</value>
+    [Required]
+    [ValidateObjectMembers]
+    public DeduplicationOptions Deduplication { get; set; } = new();
 }

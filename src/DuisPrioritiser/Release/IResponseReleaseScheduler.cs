@@ -25,6 +25,7 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// <param name="message">The message.</param>
     /// <returns><see langword="true"/> if accepted; <see langword="false"/> if at capacity or completed (the message stays the caller's).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">A durable journal is configured: use <see cref="EnqueueAsync(DuisMessage, CancellationToken)"/>, which completes once the message is durable.</exception>
     bool TryEnqueue(DuisMessage message);
 
     /// <summary>Enqueues <paramref name="message"/> at an explicit <paramref name="level"/>, bypassing classification, without blocking.</summary>
@@ -33,6 +34,7 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// <returns><see langword="true"/> if accepted; <see langword="false"/> if at capacity or completed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="level"/> is not defined.</exception>
+    /// <exception cref="InvalidOperationException">A durable journal is configured: use <see cref="EnqueueAsync(DuisMessage, CancellationToken)"/>.</exception>
     bool TryEnqueue(DuisMessage message, PriorityLevel level);
 
     /// <summary>
@@ -44,7 +46,23 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// <returns><see langword="true"/> if accepted; <see langword="false"/> if rejected as full or because the scheduler completed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting; the message was not accepted.</exception>
+    /// <exception cref="Journal.JournalWriteException">The journal could not make the message durable (disk full): it was not accepted.</exception>
     ValueTask<bool> EnqueueAsync(DuisMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Classifies and enqueues <paramref name="message"/> like <see cref="EnqueueAsync(DuisMessage, CancellationToken)"/>, and says why it was or was not
+    /// accepted, including <see cref="EnqueueResult.AcceptedDuplicate"/> for a suppressed redelivery. With a durable
+    /// journal it completes only once the message is on stable storage, so the adapter may then acknowledge the DCC.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels a wait for space.</param>
+    /// <returns>The outcome; acknowledge the DCC with a 2xx for <see cref="EnqueueResult.Accepted"/> and <see cref="EnqueueResult.AcceptedDuplicate"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting; the message was not accepted.</exception>
+    /// <exception cref="Journal.JournalWriteException">The journal could not make the message durable (disk full): it was not accepted.</exception>
+    /// <remarks>The default implementation, for other implementers, maps <see cref="EnqueueAsync(DuisMessage, CancellationToken)"/>: <see langword="false"/> becomes <see cref="EnqueueResult.RejectedFull"/>.</remarks>
+    async ValueTask<EnqueueResult> EnqueueWithResultAsync(DuisMessage message, CancellationToken cancellationToken = default)
+        => await EnqueueAsync(message, cancellationToken).ConfigureAwait(false) ? EnqueueResult.Accepted : EnqueueResult.RejectedFull;
 
     /// <summary>
     /// Reads, classifies and enqueues a raw DUIS message without blocking. Never throws for bad input: invalid bytes
@@ -52,6 +70,7 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// </summary>
     /// <param name="xml">The raw UTF-8 message bytes, kept (not copied) in the envelope: do not change them afterwards.</param>
     /// <returns>The outcome, with the level and envelope when accepted.</returns>
+    /// <exception cref="InvalidOperationException">A durable journal is configured: use <see cref="EnqueueAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.</exception>
     IntakeResult TryEnqueue(ReadOnlyMemory<byte> xml);
 
     /// <summary>
@@ -63,6 +82,7 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// <param name="cancellationToken">Cancels a wait for space.</param>
     /// <returns>The outcome, with the level and envelope when accepted.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting; the message was not accepted.</exception>
+    /// <exception cref="Journal.JournalWriteException">The journal could not make the message durable (disk full): it was not accepted.</exception>
     ValueTask<IntakeResult> EnqueueAsync(ReadOnlyMemory<byte> xml, CancellationToken cancellationToken = default);
 
     /// <summary>Releases the next message the drain policy chooses, without blocking.</summary>

@@ -23,7 +23,7 @@ public readonly struct IntakeResult : IEquatable<IntakeResult>
 
     /// <summary>Gets a value indicating whether the message was accepted.</summary>
     [MemberNotNullWhen(true, nameof(Message))]
-    public bool IsAccepted => Status == IntakeStatus.Accepted;
+    public bool IsAccepted => Status is IntakeStatus.Accepted or IntakeStatus.AcceptedDuplicate;
 
     /// <summary>Gets the level the message was classified at; meaningful unless <see cref="Status"/> is <see cref="IntakeStatus.RejectedInvalid"/>.</summary>
     public PriorityLevel Level { get; }

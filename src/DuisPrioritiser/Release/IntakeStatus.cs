@@ -14,4 +14,10 @@ public enum IntakeStatus
 
     /// <summary>Read and classified, but refused because the scheduler has been completed.</summary>
     RejectedCompleted,
+
+    /// <summary>
+    /// Read and classified, and it repeats a message accepted recently (a DCC redelivery): not enqueued again, but the
+    /// original will be released, so acknowledge it to the DCC like an accepted message.
+    /// </summary>
+    AcceptedDuplicate,
 }

@@ -21,7 +21,7 @@ public sealed partial class ResponseReleaseScheduler
         }
 
         var level = Classify(message);
-        return IntakeResult.Read(ToIntakeStatus(TryEnqueueCore(message, level)), level, message);
+        return IntakeResult.Read(ToIntakeStatus(TryEnqueueRawChecked(message, level)), level, message);
     }
 
     /// <inheritdoc />
@@ -40,6 +40,15 @@ public sealed partial class ResponseReleaseScheduler
         }
 
         var level = Classify(message);
+        if (_journal is not null || _duplicates is not null)
+        {
+            // Through the journal (durable before it returns) and duplicate suppression.
+            var checkedResult = EnqueueCheckedAsync(message, level, cancellationToken);
+            return checkedResult.IsCompletedSuccessfully
+                ? new ValueTask<IntakeResult>(IntakeResult.Read(ToIntakeStatus(checkedResult.Result), level, message))
+                : EnqueueRawCheckedAsync(checkedResult, message, level);
+        }
+
         var status = TryEnqueueCore(message, level);
         if (status != EnqueueStatus.Full || _fullMode == QueueFullMode.Reject)
         {
@@ -47,6 +56,31 @@ public sealed partial class ResponseReleaseScheduler
         }
 
         return EnqueueRawWaitingAsync(message, level, cancellationToken);
+    }
+
+    private static IntakeStatus ToIntakeStatus(EnqueueResult result) => result switch
+    {
+        EnqueueResult.Accepted => IntakeStatus.Accepted,
+        EnqueueResult.AcceptedDuplicate => IntakeStatus.AcceptedDuplicate,
+        EnqueueResult.RejectedFull => IntakeStatus.RejectedFull,
+        _ => IntakeStatus.RejectedCompleted,
+    };
+
+    private static async ValueTask<IntakeResult> EnqueueRawCheckedAsync(ValueTask<EnqueueResult> pending, DuisMessage message, PriorityLevel level)
+        => IntakeResult.Read(ToIntakeStatus(await pending.ConfigureAwait(false)), level, message);
+
+    /// <summary>The synchronous raw intake: refuses when journaled, suppresses duplicates.</summary>
+    private EnqueueResult TryEnqueueRawChecked(DuisMessage message, PriorityLevel level)
+    {
+        ThrowIfJournaled();
+        if (IsDuplicate(message, out var key, out bool hasKey))
+        {
+            return EnqueueResult.AcceptedDuplicate;
+        }
+
+        var status = TryEnqueueCore(message, level);
+        Remember(status, in key, hasKey);
+        return ToResult(status);
     }
 
     private static IntakeStatus ToIntakeStatus(EnqueueStatus status) => status switch

@@ -115,7 +115,7 @@ public sealed partial class ResponseReleaseScheduler : IRecoveryControl
         OnReleased();
         var wait = _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now);
         _metrics.Released(level, entry.Message.Kind, wait);
-        return new ReleasedMessage(entry.Message, level, wait, 0);
+        return new ReleasedMessage(entry.Message, level, wait, entry.Token);
     }
 
     /// <summary>Gets the timestamp ticks until a held message can be released: 0 for now, <see cref="long.MaxValue"/> when nothing is held.</summary>

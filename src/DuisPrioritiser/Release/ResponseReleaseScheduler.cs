@@ -58,6 +58,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <param name="meterFactory">Creates the <c>DuisPrioritiser</c> meter; when <see langword="null"/> the scheduler owns its own meter.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> is invalid; the message says what to fix.</exception>
+    /// <exception cref="Journal.JournalCorruptedException">The configured journal is damaged before its last good record.</exception>
+    /// <exception cref="IOException">The configured journal directory cannot be read or written.</exception>
     public ResponseReleaseScheduler(
         ResponsePrioritisationOptions options,
         IPriorityClassifier? classifier = null,
@@ -81,6 +83,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         _recovery.ModeChanged += OnModeChanged;
         _lanes = AlertCodeLanes.Create(options.Traffic, _timeProvider.TimestampFrequency);
         _metrics = new SchedulerMetrics(meterFactory, this);
+        InitialiseDurability(options);
     }
 
     /// <inheritdoc />
@@ -96,7 +99,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     public bool TryEnqueue(DuisMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return TryEnqueueCore(message, Classify(message)) == EnqueueStatus.Accepted;
+        return TryEnqueueChecked(message, Classify(message));
     }
 
     /// <inheritdoc />
@@ -104,7 +107,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     {
         ArgumentNullException.ThrowIfNull(message);
         PriorityLevels.ThrowIfUndefined(level);
-        return TryEnqueueCore(message, level) == EnqueueStatus.Accepted;
+        return TryEnqueueChecked(message, level);
     }
 
     /// <inheritdoc />
@@ -117,6 +120,11 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         var level = Classify(message);
+        if (_journal is not null || _duplicates is not null)
+        {
+            return IsAcceptedAsync(EnqueueCheckedAsync(message, level, cancellationToken));
+        }
+
         var status = TryEnqueueCore(message, level);
         if (status != EnqueueStatus.Full || _fullMode == QueueFullMode.Reject)
         {
@@ -180,7 +188,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             Log.UnbalancedAcknowledgement(_logger);
         }
 
-        return ValueTask.CompletedTask;
+        return CompleteInJournalAsync(message);
     }
 
     /// <inheritdoc />
@@ -226,6 +234,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             (Volatile.Read(ref _state.Value) & CompletedBit) != 0,
             _timeProvider.GetUtcNow())
         {
+            DuplicatesSuppressed = DuplicatesSuppressed,
             Mode = _recovery.Mode,
             DeferredCount = _lanes.DeferredCount,
         };
@@ -235,15 +244,17 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
-        Dispose();
-        return ValueTask.CompletedTask;
+        Complete();
+        _metrics.Dispose();
+        return DisposeJournalAsync();
     }
 
-    /// <summary>Completes the scheduler and releases its own meter. Held messages stay available to readers, so nothing is lost by disposing.</summary>
+    /// <summary>Completes the scheduler, releases its own meter and closes the journal. Held messages stay available to readers, so nothing is lost by disposing.</summary>
     public void Dispose()
     {
         Complete();
         _metrics.Dispose();
+        DisposeJournal();
     }
 
     long ISchedulerGauges.GetDepth(int level) => _queue.GetCount(level);
@@ -260,7 +271,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     TimeSpan IDrainStateSource.GetOldestWait(int level, long timestamp) => GetOldestWait(level, timestamp);
 
-    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level)
+    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level, long token = 0)
     {
         var status = TryReserve();
         if (status != EnqueueStatus.Accepted)
@@ -280,7 +291,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             message.StampReceivedAt(ToUtc(timestamp));
         }
 
-        _queue.Enqueue((int)level, new QueuedEntry(message, timestamp));
+        _queue.Enqueue((int)level, new QueuedEntry(message, timestamp, token));
         OnArrival(timestamp);
         _metrics.Enqueued(level, message.Kind);
         if (Volatile.Read(ref _readWaiters) > 0)

@@ -40,6 +40,9 @@ public sealed class SchedulerSnapshot
     /// <summary>Gets a value indicating whether <see cref="IResponseReleaseScheduler.Complete"/> has been called.</summary>
     public bool IsCompleted { get; }
 
+    /// <summary>Gets how many duplicate messages the scheduler has suppressed since it started.</summary>
+    public long DuplicatesSuppressed { get; internal init; }
+
     /// <summary>Gets when the snapshot was taken.</summary>
     public DateTimeOffset TakenAt { get; }
 

@@ -222,7 +222,10 @@ public sealed class StrictSchedulerContractTests : PriorityQueueContractTests
 
     private sealed class Adapter : IQueueUnderTest
     {
-        private readonly ResponseReleaseScheduler _scheduler = new(new ResponsePrioritisationOptions { Capacity = int.MaxValue }, drainPolicy: DuisPrioritiser.Draining.DrainPolicies.StrictPriority());
+        // The contract re-uses item numbers (request ids) across levels: turn duplicate suppression off here.
+        private readonly ResponseReleaseScheduler _scheduler = new(
+            new ResponsePrioritisationOptions { Capacity = int.MaxValue, Deduplication = { Enabled = false } },
+            drainPolicy: DuisPrioritiser.Draining.DrainPolicies.StrictPriority());
 
         public void Enqueue(PriorityLevel level, long item)
         {

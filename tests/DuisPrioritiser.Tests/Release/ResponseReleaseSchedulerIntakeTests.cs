@@ -9,7 +9,13 @@ namespace DuisPrioritiser.Tests.Release;
 public class ResponseReleaseSchedulerIntakeTests
 {
     private static ResponseReleaseScheduler Create(int capacity = 100, QueueFullMode fullMode = QueueFullMode.Reject, int maxMessageBytes = DuisReaderOptions.DefaultMaxMessageBytes)
-        => new(new ResponsePrioritisationOptions { Capacity = capacity, FullMode = fullMode, Reader = { MaxMessageBytes = maxMessageBytes } });
+        => new(new ResponsePrioritisationOptions
+        {
+            Capacity = capacity,
+            FullMode = fullMode,
+            Reader = { MaxMessageBytes = maxMessageBytes },
+            Deduplication = { Enabled = false }, // these tests enqueue the very same bytes again and again
+        });
 
     [Test]
     public void TryEnqueue_ValidBytes_AcceptedWithLevelAndReleasedUnchanged()

@@ -31,6 +31,8 @@ internal sealed class ResponsePrioritisationOptionsValidator : IValidateOptions<
         }
 
         errors.AddRange(RuleBasedPriorityClassifier.GetValidationErrors(options.Overrides, $"{ResponsePrioritisationOptions.SectionName}:Overrides"));
+        errors.AddRange(Journal.JournalOptions.GetValidationErrors(options.Journal, $"{ResponsePrioritisationOptions.SectionName}:Journal"));
+        errors.AddRange(Deduplication.DeduplicationOptions.GetValidationErrors(options.Deduplication, $"{ResponsePrioritisationOptions.SectionName}:Deduplication"));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -142,6 +142,10 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
 
         // 3. Abandon what is still in flight: the snapshot is taken before cancelling, and every item leaves the
         // active set only after reaching a final state, so none is missed.
+        // With a durable journal, abandoned and queued messages are not dead-lettered: they stay in the journal
+        // (unacknowledged, so not completed) and are recovered, at their level and in order, at the next start.
+        var journaled = _scheduler as ResponseReleaseScheduler;
+        bool keepInJournal = journaled is { IsJournaled: true };
         var remaining = _active.Keys.ToArray();
         await _abort.CancelAsync().ConfigureAwait(false);
         int abandoned = 0;
@@ -150,10 +154,22 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             if (Interlocked.CompareExchange(ref item.State, Abandoned, Running) == Running)
             {
                 abandoned++;
-                await DeadLetterAsync(item.Message, DeadLetter.ShutdownReason, item.Attempts, item.LastError).ConfigureAwait(false);
-                await AcknowledgeAsync(item.Message, ReleaseOutcome.DeadLettered).ConfigureAwait(false);
+                if (!keepInJournal)
+                {
+                    await DeadLetterAsync(item.Message, DeadLetter.ShutdownReason, item.Attempts, item.LastError).ConfigureAwait(false);
+                    await AcknowledgeAsync(item.Message, ReleaseOutcome.DeadLettered).ConfigureAwait(false);
+                }
+
                 _active.TryRemove(item, out _);
             }
+        }
+
+        if (keepInJournal)
+        {
+            _scheduler.Complete();
+            Log.ShutdownLeftInJournal(_logger, abandoned, journaled!.Count);
+            Log.ReleaseLoopStopped(_logger);
+            return;
         }
 
         // 4. Refuse new writes and hand the backlog over.

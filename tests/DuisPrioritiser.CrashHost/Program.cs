@@ -1,0 +1,88 @@
+// Crash-test child process. Usage:
+//   DuisPrioritiser.CrashHost <journal directory> <log file> <run id> <producers (0 = drain what was recovered and exit)>
+// Log lines (each written through to the OS before the next step, so they survive Process.Kill):
+//   S <recovered>   started, with the number of messages recovered from the journal
+//   A <id>          EnqueueAsync returned true: the message is durable (the DCC would get its 2xx now)
+//   D <id>          a consumer received the message
+//   K <id>          the consumer is about to acknowledge it (a kill from here on may or may not have recorded the completion)
+//   C <id>          AcknowledgeAsync(Handled) returned: the completion is recorded
+//   E               drained and exiting normally
+using System.Globalization;
+using System.Text;
+using DuisPrioritiser;
+using DuisPrioritiser.Duis;
+using DuisPrioritiser.Release;
+
+if (args.Length != 4)
+{
+    Console.Error.WriteLine("usage: DuisPrioritiser.CrashHost <journal directory> <log file> <run id> <producers>");
+    return 2;
+}
+
+string directory = args[0];
+string run = args[2];
+int producers = int.Parse(args[3], CultureInfo.InvariantCulture);
+
+using var log = new CrashLog(args[1]);
+var options = new ResponsePrioritisationOptions { Capacity = 4_000, FullMode = QueueFullMode.Wait };
+options.Journal.Directory = directory;
+options.Journal.SegmentSize = 256 * 1024; // small, so that runs roll and compact segments
+await using var scheduler = new ResponseReleaseScheduler(options);
+log.Write("S", scheduler.Count.ToString(CultureInfo.InvariantCulture));
+
+var consumers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+{
+    await foreach (var released in scheduler.ReadAllAsync())
+    {
+        log.Write("D", released.Message.ResponseId!);
+        log.Write("K", released.Message.ResponseId!);
+        await scheduler.AcknowledgeAsync(released, ReleaseOutcome.Handled);
+        log.Write("C", released.Message.ResponseId!);
+    }
+})).ToArray();
+
+// Producers run until killed (the test always kills a run that has producers).
+var producing = Enumerable.Range(0, producers).Select(p => Task.Run(async () =>
+{
+    for (long i = 0; ; i++)
+    {
+        string id = string.Create(CultureInfo.InvariantCulture, $"{run}-{p}-{i}");
+        var message = new DuisMessage(DuisMessageKind.Response, Encoding.UTF8.GetBytes("<Response>" + id + "</Response>"))
+        {
+            ServiceReferenceVariant = ServiceReferenceVariant.Create(4, 1, 1),
+            ResponseCode = DuisCode.Parse("I0"),
+            ResponseId = id,
+        };
+        if (await scheduler.EnqueueAsync(message))
+        {
+            log.Write("A", id);
+        }
+    }
+})).ToArray();
+
+if (producers == 0)
+{
+    scheduler.Complete();
+}
+
+await Task.WhenAll(consumers);
+log.Write("E", string.Empty);
+return 0;
+
+/// <summary>A line log written straight through to the OS (no user-space buffering left behind by a kill).</summary>
+internal sealed class CrashLog(string path) : IDisposable
+{
+    private readonly FileStream _stream = new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+    private readonly Lock _lock = new();
+
+    public void Write(string kind, string id)
+    {
+        var line = Encoding.UTF8.GetBytes(kind + " " + id + "\n");
+        lock (_lock)
+        {
+            _stream.Write(line);
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+}
