@@ -29,6 +29,7 @@ public sealed partial class ResponseReleaseScheduler
         }
 
         Log.DuplicateSuppressed(_logger, key);
+        _metrics.Duplicate(message.Kind);
 
         return true;
     }

@@ -165,6 +165,11 @@ public sealed partial class ResponseReleaseScheduler
         {
             return EnqueueResult.RejectedCompleted;
         }
+        catch (JournalWriteException)
+        {
+            _metrics.Rejected("journal", message.Kind);
+            throw;
+        }
 
         try
         {

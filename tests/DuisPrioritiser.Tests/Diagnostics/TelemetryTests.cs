@@ -54,6 +54,21 @@ public class TelemetryTests
     }
 
     [Test]
+    public async Task Duplicates_AreCounted()
+    {
+        using var meterFactory = CreateMeterFactory(out var provider);
+        using var duplicates = new MetricCollector<long>(meterFactory, DuisPrioritiserTelemetry.MeterName, DuisPrioritiserTelemetry.MessagesDuplicate);
+        using var scheduler = new ResponseReleaseScheduler(new ResponsePrioritisationOptions(), meterFactory: meterFactory);
+        var first = TestMessages.Response("2.2", requestId: "r-1");
+        var again = TestMessages.Response("2.2", requestId: "r-1");
+        Assert.That(await scheduler.EnqueueWithResultAsync(first), Is.EqualTo(EnqueueResult.Accepted));
+        Assert.That(await scheduler.EnqueueWithResultAsync(again), Is.EqualTo(EnqueueResult.AcceptedDuplicate));
+        Assert.That(duplicates.LastMeasurement!.Tags["kind"], Is.EqualTo("response"));
+        Assert.That(duplicates.GetMeasurementSnapshot(), Has.Count.EqualTo(1));
+        provider.Dispose();
+    }
+
+    [Test]
     public void Scheduler_ObservableGauges_ReportDepthOldestWaitInFlightAndMode()
     {
         var clock = new FakeTimeProvider();
