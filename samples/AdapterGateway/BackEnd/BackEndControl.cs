@@ -12,6 +12,7 @@ internal sealed class BackEndControl
     private readonly ILogger<BackEndControl> _logger;
     private TaskCompletionSource _gate;
     private long _processed;
+    private long _received;
 
     public BackEndControl(Microsoft.Extensions.Options.IOptions<SimulatedBackEndOptions> options, ILogger<BackEndControl> logger)
     {
@@ -37,7 +38,16 @@ internal sealed class BackEndControl
     }
 
     /// <summary>Gets how many messages the back-end has processed since the gateway started.</summary>
-    public long ProcessedCount => Interlocked.Read(ref _processed);
+    public long ProcessedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _processed;
+            }
+        }
+    }
 
     /// <summary>Stops the back-end answering: messages released to it wait until <see cref="Resume"/>. Idempotent.</summary>
     public void Pause()
@@ -78,13 +88,17 @@ internal sealed class BackEndControl
         return gate.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Records a processed message, numbering it.</summary>
-    /// <param name="create">Creates the record from its sequence number.</param>
-    public void Record(Func<long, ProcessedMessage> create)
+    /// <summary>Numbers a message as the back-end receives it.</summary>
+    /// <returns>Its number, from 1.</returns>
+    public long Receive() => Interlocked.Increment(ref _received);
+
+    /// <summary>Records a processed message.</summary>
+    /// <param name="message">The message.</param>
+    public void Record(ProcessedMessage message)
     {
         lock (_lock)
         {
-            var message = create(++_processed);
+            _processed++;
             if (_recent.Count == _recentCapacity)
             {
                 _recent.Dequeue();
@@ -94,13 +108,17 @@ internal sealed class BackEndControl
         }
     }
 
-    /// <summary>Gets the most recently processed messages, oldest first.</summary>
+    /// <summary>Gets the most recently processed messages, in the order the back-end received them.</summary>
     /// <returns>A copy of the list.</returns>
     public ProcessedMessage[] GetRecent()
     {
+        ProcessedMessage[] recent;
         lock (_lock)
         {
-            return [.. _recent];
+            recent = [.. _recent];
         }
+
+        Array.Sort(recent, static (a, b) => a.Received.CompareTo(b.Received));
+        return recent;
     }
 }

@@ -3,7 +3,7 @@ namespace AdapterGateway.BackEnd;
 /// <summary>Demo endpoints for the simulated back-end. A real gateway has none of these.</summary>
 internal static class BackEndEndpoints
 {
-    /// <summary><c>GET /processed</c>: the most recently processed messages, oldest first.</summary>
+    /// <summary><c>GET /processed</c>: the most recently processed messages, in the order the back-end received them.</summary>
     public static IResult GetProcessed(BackEndControl backEnd) => Results.Ok(backEnd.GetRecent());
 
     /// <summary><c>POST /backend/pause</c>: the back-end stops answering; released messages wait for it.</summary>

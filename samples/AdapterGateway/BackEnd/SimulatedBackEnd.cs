@@ -30,6 +30,9 @@ internal sealed class SimulatedBackEnd : IResponseHandler, IDisposable
 
     public async ValueTask HandleAsync(ReleasedMessage message, CancellationToken cancellationToken)
     {
+        // The release loop calls handlers in release order, up to their first await: number the message here.
+        long received = _control.Receive();
+
         // Throwing (here: OperationCanceledException on the handler time-out) reports a failure: the release loop
         // retries with backoff and, after its last attempt, dead-letters the message. Nothing is dropped.
         await _control.WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
@@ -42,8 +45,8 @@ internal sealed class SimulatedBackEnd : IResponseHandler, IDisposable
             }
 
             var duis = message.Message;
-            _control.Record(sequence => new ProcessedMessage(
-                sequence,
+            _control.Record(new ProcessedMessage(
+                received,
                 message.Level,
                 duis.Kind,
                 duis.ServiceReferenceVariant.IsNone ? null : duis.ServiceReferenceVariant.ToString(),

@@ -240,7 +240,7 @@ public sealed class AdapterGatewayTests
             DuisCorpus.Header("I0", requestId: null, responseId: responseId),
             $"<sr:DeviceAlertMessage><sr:AlertCode>{code}</sr:AlertCode>{DuisCorpus.GbcsPayload(48)}</sr:DeviceAlertMessage>");
 
-    private sealed record Processed(long Sequence, PriorityLevel Level, DuisMessageKind Kind, string? ServiceReferenceVariant, string? AlertCode, string? RequestId, string? ResponseId, double WaitSeconds);
+    private sealed record Processed(long Received, PriorityLevel Level, DuisMessageKind Kind, string? ServiceReferenceVariant, string? AlertCode, string? RequestId, string? ResponseId, double WaitSeconds);
 
     private sealed record LevelStatus(PriorityLevel Level, long Count, double OldestWaitSeconds);
 
