@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using DuisPrioritiser.Classification;
 using DuisPrioritiser.Draining;
 using DuisPrioritiser.Duis;
+using DuisPrioritiser.Health;
 using DuisPrioritiser.Release;
 using Microsoft.Extensions.Options;
 
@@ -75,4 +76,10 @@ public sealed class ResponsePrioritisationOptions
     [Required]
     [ValidateObjectMembers]
     public ReleaseOptions Release { get; set; } = new();
+
+    /// <summary>Gets or sets the thresholds of the health check registered by <c>AddHealthCheck()</c>.</summary>
+    /// <value>The default value is Degraded once Critical work waits 60 s, Unhealthy after 10 consecutive handler failures.</value>
+    [Required]
+    [ValidateObjectMembers]
+    public HealthOptions Health { get; set; } = new();
 }

@@ -16,6 +16,7 @@ public sealed partial class ResponseReleaseScheduler
         if (!DuisReader.TryRead(xml, _maxMessageBytes, out var message, out var error))
         {
             Log.RejectedInvalid(_logger, error.Code, error.Message);
+            _metrics.Rejected("invalid", null);
             return IntakeResult.Invalid(error);
         }
 
@@ -34,6 +35,7 @@ public sealed partial class ResponseReleaseScheduler
         if (!DuisReader.TryRead(xml, _maxMessageBytes, out var message, out var error))
         {
             Log.RejectedInvalid(_logger, error.Code, error.Message);
+            _metrics.Rejected("invalid", null);
             return new ValueTask<IntakeResult>(IntakeResult.Invalid(error));
         }
 

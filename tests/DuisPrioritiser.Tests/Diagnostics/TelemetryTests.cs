@@ -41,6 +41,19 @@ public class TelemetryTests
     }
 
     [Test]
+    public void Intake_InvalidBytes_CountedAsRejectedInvalid()
+    {
+        using var meterFactory = CreateMeterFactory(out var provider);
+        using var rejected = new MetricCollector<long>(meterFactory, DuisPrioritiserTelemetry.MeterName, DuisPrioritiserTelemetry.MessagesRejected);
+        using var scheduler = new ResponseReleaseScheduler(new ResponsePrioritisationOptions(), meterFactory: meterFactory);
+        var result = scheduler.TryEnqueue("not xml"u8.ToArray());
+        Assert.That(result.Status, Is.EqualTo(IntakeStatus.RejectedInvalid));
+        Assert.That(rejected.LastMeasurement!.Tags["reason"], Is.EqualTo("invalid"));
+        Assert.That(scheduler.GetSnapshot().TotalCount, Is.Zero);
+        provider.Dispose();
+    }
+
+    [Test]
     public void Scheduler_ObservableGauges_ReportDepthOldestWaitInFlightAndMode()
     {
         var clock = new FakeTimeProvider();

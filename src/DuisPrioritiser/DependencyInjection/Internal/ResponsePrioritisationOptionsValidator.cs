@@ -25,6 +25,11 @@ internal sealed class ResponsePrioritisationOptionsValidator : IValidateOptions<
             errors.Add($"{ResponsePrioritisationOptions.SectionName}:Drain:Policy '{options.Drain.Policy}' is undefined: use StrictPriority or WeightedFair.");
         }
 
+        if (options.Health is { } health && health.CriticalWaitDegradedAfter <= TimeSpan.Zero)
+        {
+            errors.Add($"{ResponsePrioritisationOptions.SectionName}:Health:CriticalWaitDegradedAfter must be positive, such as '00:01:00'.");
+        }
+
         errors.AddRange(RuleBasedPriorityClassifier.GetValidationErrors(options.Overrides, $"{ResponsePrioritisationOptions.SectionName}:Overrides"));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -46,6 +46,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private readonly ConcurrentDictionary<WorkItem, byte> _active = new();
     private Task? _loop;
     private int _stopped;
+    private int _consecutiveFailures;
     private volatile Task? _loopWait;
 
     public ResponseReleaseService(
@@ -80,6 +81,9 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         _limiter = new ConcurrencyLimiter(value.Pace, _timeProvider, _logger);
         _telemetry = new ReleaseTelemetry(meterFactory, () => _limiter.Limit);
     }
+
+    /// <summary>Gets the number of handler attempts that have failed in a row (reset by any success); read by the health check.</summary>
+    internal int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
 
     /// <summary>Gets the in-flight limiter (for tests and diagnostics).</summary>
     internal ConcurrencyLimiter Limiter => _limiter;
@@ -309,6 +313,15 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
                 var duration = _timeProvider.GetElapsedTime(started);
                 _limiter.OnSample(duration, sample);
                 _telemetry.HandlerCompleted(item.Message.Level, sample == PaceSample.Success, duration);
+                if (sample == PaceSample.Success)
+                {
+                    Volatile.Write(ref _consecutiveFailures, 0);
+                }
+                else
+                {
+                    Interlocked.Increment(ref _consecutiveFailures);
+                }
+
                 if (sample != PaceSample.Success)
                 {
                     activity?.SetStatus(ActivityStatusCode.Error, item.LastError?.Message);

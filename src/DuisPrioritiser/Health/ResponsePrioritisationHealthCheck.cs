@@ -1,0 +1,74 @@
+using DuisPrioritiser.Classification;
+using DuisPrioritiser.Draining;
+using DuisPrioritiser.Release;
+using DuisPrioritiser.Release.Internal;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace DuisPrioritiser.Health;
+
+/// <summary>
+/// Reports the state of DuisPrioritiser: <see cref="HealthStatus.Unhealthy"/> while the handler keeps failing,
+/// <see cref="HealthStatus.Degraded"/> while recovering from a flood or while Critical work waits too long, else
+/// <see cref="HealthStatus.Healthy"/>. The data always carries the mode, depth per level, Critical's oldest wait,
+/// the in-flight count and the run of handler failures, for dashboards.
+/// </summary>
+internal sealed class ResponsePrioritisationHealthCheck : IHealthCheck
+{
+    private readonly IResponseReleaseScheduler _scheduler;
+    private readonly ResponseReleaseService? _releaseLoop;
+    private readonly HealthOptions _options;
+
+    public ResponsePrioritisationHealthCheck(IResponseReleaseScheduler scheduler, IOptions<ResponsePrioritisationOptions> options, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(services);
+        _scheduler = scheduler;
+        _options = options.Value.Health;
+        _releaseLoop = services.GetService(typeof(ResponseReleaseService)) as ResponseReleaseService;
+    }
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var snapshot = _scheduler.GetSnapshot();
+        int failures = _releaseLoop?.ConsecutiveFailures ?? 0;
+        var criticalWait = snapshot.Levels[(int)PriorityLevel.Critical].OldestWait;
+        var data = new Dictionary<string, object>
+        {
+            ["mode"] = snapshot.Mode.ToString(),
+            ["held"] = snapshot.TotalCount,
+            ["capacity"] = snapshot.Capacity,
+            ["in_flight"] = snapshot.InFlight,
+            ["critical_oldest_wait_seconds"] = criticalWait.TotalSeconds,
+            ["consecutive_handler_failures"] = failures,
+        };
+        foreach (var level in snapshot.Levels)
+        {
+            data[$"held_{level.Level.ToString().ToLowerInvariant()}"] = level.Count;
+        }
+
+        HealthCheckResult result;
+        if (failures >= _options.UnhealthyAfterConsecutiveFailures)
+        {
+            result = new HealthCheckResult(
+                context?.Registration.FailureStatus ?? HealthStatus.Unhealthy,
+                $"The handler has failed {failures} times in a row: messages are being retried and dead-lettered.",
+                data: data);
+        }
+        else if (criticalWait >= _options.CriticalWaitDegradedAfter)
+        {
+            result = HealthCheckResult.Degraded($"Critical work has waited {criticalWait.TotalSeconds:F0} s (threshold {_options.CriticalWaitDegradedAfter.TotalSeconds:F0} s).", data: data);
+        }
+        else if (_options.DegradedWhileRecovering && snapshot.Mode == TrafficMode.Recovery)
+        {
+            result = HealthCheckResult.Degraded($"Recovering from a flood: {snapshot.TotalCount} held.", data: data);
+        }
+        else
+        {
+            result = HealthCheckResult.Healthy($"{snapshot.TotalCount} held, {snapshot.InFlight} in flight.", data);
+        }
+
+        return Task.FromResult(result);
+    }
+}
