@@ -32,7 +32,8 @@ public static class AdapterGatewayApp
         // this builder) makes POST /duis answer 204 only once the message is on disk.
         builder.Services
             .AddResponsePrioritisation(builder.Configuration.GetSection(ResponsePrioritisationOptions.SectionName))
-            .AddHandler<SimulatedBackEnd>();
+            .AddHandler<SimulatedBackEnd>()
+            .AddHealthCheck();
 
         builder.Services.AddSingleton<BackEndControl>();
         builder.Services.AddOptions<AdapterGatewayOptions>()
@@ -63,6 +64,7 @@ public static class AdapterGatewayApp
         app.MapGet("/processed", BackEndEndpoints.GetProcessed);
         app.MapPost("/backend/pause", BackEndEndpoints.Pause);
         app.MapPost("/backend/resume", BackEndEndpoints.Resume);
+        app.MapHealthChecks("/health");
         app.MapPrometheusScrapingEndpoint();
         return app;
     }

@@ -210,6 +210,17 @@ public sealed class AdapterGatewayTests
         Assert.That(metrics, Does.Contain("duis_prioritiser_queue_depth{"));
     }
 
+    [Test]
+    public async Task GetHealth_Idle_ReturnsHealthy()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+
+        using var response = await gateway.Client.GetAsync(new Uri("/health", UriKind.Relative));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("Healthy"));
+    }
+
     [TestCase(IntakeStatus.RejectedFull, 503)]
     [TestCase(IntakeStatus.RejectedCompleted, 503)]
     [TestCase((IntakeStatus)42, 503)]
