@@ -1,0 +1,71 @@
+using System.Text.Json.Serialization;
+using AdapterGateway.BackEnd;
+using AdapterGateway.Intake;
+using DuisPrioritiser;
+using DuisPrioritiser.Diagnostics;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace AdapterGateway;
+
+/// <summary>Builds the gateway: used by <c>Program.cs</c> and, in-process, by the tests.</summary>
+public static class AdapterGatewayApp
+{
+    /// <summary>Builds the gateway application, ready to run.</summary>
+    /// <param name="args">Command-line arguments (for example <c>--urls http://127.0.0.1:0</c>).</param>
+    /// <param name="configure">Adjusts the builder before the app is built, for example to add configuration in a test.</param>
+    /// <returns>The application; start it with <c>RunAsync</c> or <c>StartAsync</c>.</returns>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(AdapterGatewayApp).Assembly.GetName().Name,
+
+            // appsettings.json is copied next to the binaries, so the gateway finds it from any working directory.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        // DuisPrioritiser, configured from the "DuisPrioritiser" section of appsettings.json, releasing to the
+        // simulated back-end. The durable journal (DuisPrioritiser:Journal:Directory, or .UseFileJournal(path) on
+        // this builder) makes POST /duis answer 204 only once the message is on disk.
+        builder.Services
+            .AddResponsePrioritisation(builder.Configuration.GetSection(ResponsePrioritisationOptions.SectionName))
+            .AddHandler<SimulatedBackEnd>()
+            .AddHealthCheck();
+
+        builder.Services.AddSingleton<BackEndControl>();
+        builder.Services.AddOptions<AdapterGatewayOptions>()
+            .Bind(builder.Configuration.GetSection(AdapterGatewayOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<SimulatedBackEndOptions>()
+            .Bind(builder.Configuration.GetSection(SimulatedBackEndOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // Metrics in Prometheus text format at /metrics: the DuisPrioritiser meter and the HTTP server's own.
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("AdapterGateway"))
+            .WithMetrics(metrics => metrics
+            .AddMeter(DuisPrioritiserTelemetry.MeterName)
+            .AddMeter("Microsoft.AspNetCore.Hosting")
+            .AddPrometheusExporter());
+
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapPost("/duis", DuisIntakeEndpoint.HandleAsync);
+        app.MapGet("/status", StatusEndpoint.Get);
+        app.MapGet("/processed", BackEndEndpoints.GetProcessed);
+        app.MapPost("/backend/pause", BackEndEndpoints.Pause);
+        app.MapPost("/backend/resume", BackEndEndpoints.Resume);
+        app.MapHealthChecks("/health");
+        app.MapPrometheusScrapingEndpoint();
+        return app;
+    }
+}
