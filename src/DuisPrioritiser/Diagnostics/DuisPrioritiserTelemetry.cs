@@ -19,8 +19,11 @@ public static class DuisPrioritiserTelemetry
     /// <summary>The name of the <see cref="System.Diagnostics.ActivitySource"/>.</summary>
     public const string ActivitySourceName = "DuisPrioritiser";
 
-    /// <summary>Gauge, <c>{message}</c>, by <c>priority</c>: messages held (including messages set aside by a per-code throttle, under Bulk's level of origin).</summary>
+    /// <summary>Gauge, <c>{message}</c>, by <c>priority</c>: messages held in the queue (messages set aside by a per-alert-code throttle are in <see cref="QueueDeferred"/>).</summary>
     public const string QueueDepth = "duis_prioritiser.queue.depth";
+
+    /// <summary>Gauge, <c>{message}</c>: messages set aside by a per-alert-code throttle until their code's token is due; still held.</summary>
+    public const string QueueDeferred = "duis_prioritiser.queue.deferred";
 
     /// <summary>Gauge, <c>s</c>, by <c>priority</c>: how long the oldest held message has waited.</summary>
     public const string QueueOldestWait = "duis_prioritiser.queue.oldest_wait";

@@ -5,6 +5,8 @@ internal interface ISchedulerGauges
 {
     long GetDepth(int level);
 
+    long GetDeferred();
+
     TimeSpan GetOldestWait(int level);
 
     long GetInFlight();

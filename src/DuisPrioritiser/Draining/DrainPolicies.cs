@@ -49,9 +49,20 @@ public static class DrainPolicies
     /// <param name="timeProvider">The clock whose timestamps the scheduler passes in <see cref="DrainState.Timestamp"/>; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <returns>The policy.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="inner"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A share, wait or rate is out of range.</exception>
+    /// <exception cref="ArgumentException">A share, wait or rate is out of range, or the minimum shares add up to more than 0.9; the message names the setting.</exception>
     public static IDrainPolicy Bounded(IDrainPolicy inner, TrafficOptions options, TimeProvider? timeProvider = null)
-        => new BoundedDrainPolicy(inner, options, timeProvider ?? TimeProvider.System);
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        DependencyInjection.Internal.TrafficOptionsValidator.ValidateTraffic(options, errors);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid traffic options: " + string.Join(" ", errors), nameof(options));
+        }
+
+        return new BoundedDrainPolicy(inner, options, timeProvider ?? TimeProvider.System);
+    }
 
     /// <summary>
     /// Creates the policy <paramref name="options"/> selects: <see cref="ResponsePrioritisationOptions.Drain"/>'s policy,

@@ -49,7 +49,7 @@ public sealed partial class ResponseReleaseScheduler
                 : EnqueueRawCheckedAsync(checkedResult, message, level);
         }
 
-        var status = TryEnqueueCore(message, level);
+        var status = TryEnqueueCore(message, level, final: _fullMode == QueueFullMode.Reject);
         if (status != EnqueueStatus.Full || _fullMode == QueueFullMode.Reject)
         {
             return new ValueTask<IntakeResult>(IntakeResult.Read(ToIntakeStatus(status), level, message));

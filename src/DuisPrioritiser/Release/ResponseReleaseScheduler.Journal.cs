@@ -122,7 +122,7 @@ public sealed partial class ResponseReleaseScheduler
             return EnqueueJournaledAsync(message, level, key, hasKey, cancellationToken);
         }
 
-        var status = TryEnqueueCore(message, level);
+        var status = TryEnqueueCore(message, level, final: _fullMode == QueueFullMode.Reject);
         if (status == EnqueueStatus.Full && _fullMode == QueueFullMode.Wait)
         {
             return EnqueueWaitingCheckedAsync(message, level, key, hasKey, cancellationToken);
@@ -148,6 +148,7 @@ public sealed partial class ResponseReleaseScheduler
         var status = await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
         if (status != EnqueueStatus.Accepted)
         {
+            RecordRejection(status, message, level);
             return ToResult(status);
         }
 
@@ -175,7 +176,7 @@ public sealed partial class ResponseReleaseScheduler
         {
             while (true)
             {
-                status = TryEnqueueCore(message, level, id);
+                status = TryEnqueueCore(message, level, id, final: false);
                 if (status != EnqueueStatus.Full || _fullMode == QueueFullMode.Reject)
                 {
                     break;
@@ -198,6 +199,7 @@ public sealed partial class ResponseReleaseScheduler
         if (status != EnqueueStatus.Accepted)
         {
             // Refused after all: cancel the journal record so that it is not recovered as accepted.
+            RecordRejection(status, message, level);
             await journal.CompleteAsync(id).ConfigureAwait(false);
             return ToResult(status);
         }
@@ -222,7 +224,6 @@ public sealed partial class ResponseReleaseScheduler
 
         if (_fullMode == QueueFullMode.Reject)
         {
-            Log.RejectedFull(_logger, PriorityLevel.Normal, _capacity);
             return EnqueueStatus.Full;
         }
 

@@ -19,6 +19,9 @@ public sealed partial class ResponseReleaseScheduler : IRecoveryControl
     /// <summary>How many messages one dequeue call may move into per-code lanes before giving up its turn.</summary>
     private const int MaxParksPerCall = 64;
 
+    /// <summary>How often readers re-ask a policy that holds every level back without saying for how long (every 10 ms).</summary>
+    private const long CustomPolicyPollsPerSecond = 100;
+
     private readonly RecoveryModeController _recovery;
     private readonly AlertCodeLanes _lanes;
 
@@ -132,9 +135,16 @@ public sealed partial class ResponseReleaseScheduler : IRecoveryControl
         {
             delay = throttled.GetReleaseDelay(in state);
         }
+        else if (state.GetOccupancyMask() == 0)
+        {
+            delay = long.MaxValue;
+        }
         else
         {
-            delay = state.GetOccupancyMask() != 0 ? 0 : long.MaxValue;
+            // A policy that cannot say when it will release (a custom one, or a wrapper hiding the built-in
+            // throttle): releasable now if it would choose a level; if it holds everything back, ask it again
+            // after a short poll interval rather than spinning on it.
+            delay = _policy.TrySelectLevel(in state, out _) ? 0 : Math.Max(1, _timeProvider.TimestampFrequency / CustomPolicyPollsPerSecond);
         }
 
         if (delay != 0 && !_lanes.IsEmpty)

@@ -38,6 +38,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     private readonly AsyncSignal _readSignal = new();
     private readonly AsyncSignal _spaceSignal = new();
     private readonly SchedulerMetrics _metrics;
+    private readonly PriorityLevel _defaultLevel;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ClockAnchor _anchor;
@@ -73,6 +74,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         _capacity = options.Capacity;
         _fullMode = options.FullMode;
+        _defaultLevel = options.DefaultLevel;
         _classifier = classifier ?? PriorityClassifier.Combine(options.DefaultLevel, new RuleBasedPriorityClassifier(options.Overrides), DuisDefaultPriorityClassifier.Instance);
         _maxMessageBytes = options.Reader.MaxMessageBytes;
         _timeProvider = timeProvider ?? TimeProvider.System;
@@ -82,8 +84,11 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         _recovery = new RecoveryModeController(options.Recovery, _timeProvider, _logger);
         _recovery.ModeChanged += OnModeChanged;
         _lanes = AlertCodeLanes.Create(options.Traffic, _timeProvider.TimestampFrequency);
-        _metrics = new SchedulerMetrics(meterFactory, this);
         InitialiseDurability(options);
+
+        // Last: the observable gauges read this instance, so they are registered only once it is fully built
+        // (a journal that refuses to open must not leave gauges pointing at a half-built scheduler).
+        _metrics = new SchedulerMetrics(meterFactory, this);
     }
 
     /// <inheritdoc />
@@ -125,7 +130,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             return IsAcceptedAsync(EnqueueCheckedAsync(message, level, cancellationToken));
         }
 
-        var status = TryEnqueueCore(message, level);
+        var status = TryEnqueueCore(message, level, final: _fullMode == QueueFullMode.Reject);
         if (status != EnqueueStatus.Full || _fullMode == QueueFullMode.Reject)
         {
             return new ValueTask<bool>(status == EnqueueStatus.Accepted);
@@ -240,8 +245,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         };
     }
 
-    /// <summary>Completes the scheduler. Held messages stay available to readers, so nothing is lost by disposing.</summary>
-    /// <returns>A completed task.</returns>
+    /// <summary>Completes the scheduler, releases its own meter and closes the journal (flushing what it holds). Held messages stay available to readers, so nothing is lost by disposing.</summary>
+    /// <returns>A task that completes when the journal is closed.</returns>
     public ValueTask DisposeAsync()
     {
         Complete();
@@ -259,6 +264,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     long ISchedulerGauges.GetDepth(int level) => _queue.GetCount(level);
 
+    long ISchedulerGauges.GetDeferred() => _lanes.DeferredCount;
+
     TimeSpan ISchedulerGauges.GetOldestWait(int level) => GetOldestWait(level, _timeProvider.GetTimestamp());
 
     long ISchedulerGauges.GetInFlight() => Math.Max(0, Volatile.Read(ref _inFlight.Value));
@@ -271,17 +278,24 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     TimeSpan IDrainStateSource.GetOldestWait(int level, long timestamp) => GetOldestWait(level, timestamp);
 
-    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level, long token = 0)
+    /// <summary>Reserves a place and enqueues.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="level">Its level.</param>
+    /// <param name="token">Its journal id, or 0.</param>
+    /// <param name="final">
+    /// <see langword="false"/> when a refusal is not the caller's final answer (it will wait for room and try
+    /// again): then the refusal is neither logged nor counted, so a waiting writer is counted once, at its outcome.
+    /// </param>
+    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level, long token = 0, bool final = true)
     {
         var status = TryReserve();
         if (status != EnqueueStatus.Accepted)
         {
-            if (status == EnqueueStatus.Full)
+            if (final)
             {
-                Log.RejectedFull(_logger, level, _capacity);
+                RecordRejection(status, message, level);
             }
 
-            _metrics.Rejected(status == EnqueueStatus.Full ? "full" : "completed", message.Kind);
             return status;
         }
 
@@ -303,7 +317,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     }
 
     internal PriorityLevel Classify(DuisMessage message)
-        => _classifier.TryClassify(message, out var level) && PriorityLevels.IsDefined(level) ? level : PriorityLevel.Normal;
+        => _classifier.TryClassify(message, out var level) && PriorityLevels.IsDefined(level) ? level : _defaultLevel;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private EnqueueStatus TryReserve()
@@ -377,6 +391,17 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
 
+    /// <summary>Logs and counts a writer's final refusal, once per message.</summary>
+    private void RecordRejection(EnqueueStatus status, DuisMessage message, PriorityLevel level)
+    {
+        if (status == EnqueueStatus.Full)
+        {
+            Log.RejectedFull(_logger, level, _capacity);
+        }
+
+        _metrics.Rejected(status == EnqueueStatus.Full ? "full" : "completed", message.Kind);
+    }
+
     private async ValueTask<bool> EnqueueWaitingAsync(DuisMessage message, PriorityLevel level, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _writeWaiters);
@@ -385,9 +410,14 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             while (true)
             {
                 var signalled = _spaceSignal.WaitTask;
-                var status = TryEnqueueCore(message, level);
+                var status = TryEnqueueCore(message, level, final: false);
                 if (status != EnqueueStatus.Full)
                 {
+                    if (status != EnqueueStatus.Accepted)
+                    {
+                        RecordRejection(status, message, level);
+                    }
+
                     return status == EnqueueStatus.Accepted;
                 }
 

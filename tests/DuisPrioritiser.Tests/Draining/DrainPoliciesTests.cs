@@ -180,3 +180,17 @@ public class DrainPoliciesTests
 
     private delegate void SelectCallback(in DrainState state, out PriorityLevel level);
 }
+
+public class DrainPoliciesBoundedValidationTests
+{
+    [Test]
+    public void Bounded_MinSharesOverLimit_ThrowsNamingTheRule()
+    {
+        var traffic = new DuisPrioritiser.Draining.TrafficOptions();
+        traffic.Bulk.MinShare = 0.5;
+        traffic.Low.MinShare = 0.5;
+        var ex = Assert.Throws<ArgumentException>(() => DuisPrioritiser.Draining.DrainPolicies.Bounded(DuisPrioritiser.Draining.DrainPolicies.StrictPriority(), traffic));
+        Assert.That(ex!.Message, Does.Contain("minimum shares"));
+        Assert.Throws<ArgumentNullException>(() => DuisPrioritiser.Draining.DrainPolicies.Bounded(null!, traffic));
+    }
+}

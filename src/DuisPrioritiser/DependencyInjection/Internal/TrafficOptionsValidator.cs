@@ -21,7 +21,7 @@ internal sealed class TrafficOptionsValidator : IValidateOptions<ResponsePriorit
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    private static void ValidateTraffic(TrafficOptions? traffic, List<string> errors)
+    internal static void ValidateTraffic(TrafficOptions? traffic, List<string> errors)
     {
         if (traffic is null)
         {

@@ -79,6 +79,7 @@ internal sealed class LevelQueue<T>
     public bool TryPeek(out T item)
     {
         var segment = _head;
+        SpinWait spinner = default;
         while (true)
         {
             var result = segment.TryPeek(out item);
@@ -89,6 +90,9 @@ internal sealed class LevelQueue<T>
 
             if (result == PeekResult.Retry)
             {
+                // A consumer took the head, or a producer is mid-publish: back off (yielding the processor if a
+                // descheduled producer holds the slot) and look again.
+                spinner.SpinOnce(sleep1Threshold: -1);
                 segment = _head;
                 continue;
             }
