@@ -40,4 +40,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4018, Level = LogLevel.Warning, Message = "Shutdown timed out after {Timeout} with {InFlight} message(s) still in flight; they go to the dead-letter sink.")]
     public static partial void ShutdownTimedOut(ILogger logger, TimeSpan timeout, int inFlight);
+
+    [LoggerMessage(EventId = 4019, Level = LogLevel.Error, Message = "The release loop failed ({Faults} of {MaxFaults} in a row); it tries again in {Delay}.")]
+    public static partial void ReleaseLoopIterationFailed(ILogger logger, Exception exception, int faults, int maxFaults, TimeSpan delay);
+
+    [LoggerMessage(EventId = 4020, Level = LogLevel.Information, Message = "Shutdown left a {Level} message {Message} waiting to retry (after attempt {Attempt}) in the durable journal; it will be recovered at the next start, not dead-lettered.")]
+    public static partial void RetryLeftInJournal(ILogger logger, PriorityLevel level, DuisMessage message, int attempt);
 }

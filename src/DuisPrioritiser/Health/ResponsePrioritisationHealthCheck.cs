@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace DuisPrioritiser.Health;
 
 /// <summary>
-/// Reports the state of DuisPrioritiser: <see cref="HealthStatus.Unhealthy"/> while the handler keeps failing,
+/// Reports the state of DuisPrioritiser: <see cref="HealthStatus.Unhealthy"/> when the release loop has stopped
+/// after errors or while the handler keeps failing,
 /// <see cref="HealthStatus.Degraded"/> while recovering from a flood or while Critical work waits too long, else
 /// <see cref="HealthStatus.Healthy"/>. The data always carries the mode, depth per level, Critical's oldest wait,
 /// the in-flight count and the run of handler failures, for dashboards.
@@ -49,7 +50,14 @@ internal sealed class ResponsePrioritisationHealthCheck : IHealthCheck
         }
 
         HealthCheckResult result;
-        if (failures >= _options.UnhealthyAfterConsecutiveFailures)
+        if (_releaseLoop is { IsFaulted: true })
+        {
+            result = new HealthCheckResult(
+                context?.Registration.FailureStatus ?? HealthStatus.Unhealthy,
+                "The release loop has stopped after an error: nothing is being released.",
+                data: data);
+        }
+        else if (failures >= _options.UnhealthyAfterConsecutiveFailures)
         {
             result = new HealthCheckResult(
                 context?.Registration.FailureStatus ?? HealthStatus.Unhealthy,

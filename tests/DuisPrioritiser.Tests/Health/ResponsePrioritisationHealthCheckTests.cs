@@ -7,7 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace DuisPrioritiser.Tests.Health;
 
-public class ResponsePrioritisationHealthCheckTests
+public partial class ResponsePrioritisationHealthCheckTests
 {
     [Test]
     public async Task Idle_IsHealthy_WithData()

@@ -8,7 +8,7 @@ using Moq;
 
 namespace DuisPrioritiser.Tests.Release;
 
-public class ResponseReleaseServiceTests
+public partial class ResponseReleaseServiceTests
 {
     [Test]
     public async Task Handler_FailsTwiceThenSucceeds_HandledOnceAfterBackoff()

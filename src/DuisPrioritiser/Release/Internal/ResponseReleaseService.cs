@@ -20,7 +20,7 @@ namespace DuisPrioritiser.Release.Internal;
 /// dead-letters or acknowledges it, so a handler that finishes after shutdown gave up on it cannot cause a second
 /// outcome.</para>
 /// <para><b>Shutdown.</b> Stop taking new work; messages waiting for a retry go to the dead-letter sink at once
-/// (reason <see cref="DeadLetter.ShutdownReason"/>); in-flight calls get <see cref="ReleaseOptions.ShutdownTimeout"/>
+/// (reason <see cref="DeadLetter.ShutdownReason"/>), or with a durable journal stay in it, unacknowledged; in-flight calls get <see cref="ReleaseOptions.ShutdownTimeout"/>
 /// to finish; then their tokens are cancelled and they are dead-lettered; then the scheduler is completed (new
 /// writes are refused and stay the caller's) and everything still queued, throttled or not, is dead-lettered too.
 /// Nothing accepted is dropped.</para>
@@ -33,6 +33,12 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private const int Finished = 1;
     private const int Abandoned = 2;
 
+    /// <summary>Loop iterations that may fail in a row before the loop gives up (and the health check turns unhealthy).</summary>
+    internal const int MaxConsecutiveLoopFaults = 10;
+
+    /// <summary>The pause after a failed loop iteration.</summary>
+    internal static readonly TimeSpan LoopFaultDelay = TimeSpan.FromSeconds(1);
+
     private readonly IResponseReleaseScheduler _scheduler;
     private readonly IResponseHandler _handler;
     private readonly IDeadLetterSink _sink;
@@ -44,10 +50,12 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<WorkItem, byte> _active = new();
+    private readonly bool _keepInJournal;
     private Task? _loop;
     private int _stopped;
     private int _consecutiveFailures;
     private volatile Task? _loopWait;
+    private bool _faulted;
 
     public ResponseReleaseService(
         IResponseReleaseScheduler scheduler,
@@ -80,6 +88,9 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         };
         _limiter = new ConcurrencyLimiter(value.Pace, _timeProvider, _logger);
         _telemetry = new ReleaseTelemetry(meterFactory, () => _limiter.Limit);
+
+        // With a durable journal, shutdown leaves unfinished messages in the journal instead of dead-lettering them.
+        _keepInJournal = scheduler is ResponseReleaseScheduler { IsJournaled: true };
     }
 
     /// <summary>Gets the number of handler attempts that have failed in a row (reset by any success); read by the health check.</summary>
@@ -93,6 +104,12 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
 
     /// <summary>Gets a value indicating whether the loop is blocked waiting for a slot or a message, or has ended (for virtual-time tests).</summary>
     internal bool IsLoopWaiting => _loopWait is { IsCompleted: false } || _loop is null || _loop.IsCompleted;
+
+    /// <summary>
+    /// Gets a value indicating whether the loop has given up after errors while not stopping: nothing is being
+    /// released until a restart. Read by the health check.
+    /// </summary>
+    internal bool IsFaulted => Volatile.Read(ref _faulted) && _loop is { IsCompleted: true } && Volatile.Read(ref _stopped) == 0;
 
     /// <summary>Gets the loop task once started.</summary>
     internal Task? LoopTask => _loop;
@@ -144,8 +161,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         // active set only after reaching a final state, so none is missed.
         // With a durable journal, abandoned and queued messages are not dead-lettered: they stay in the journal
         // (unacknowledged, so not completed) and are recovered, at their level and in order, at the next start.
-        var journaled = _scheduler as ResponseReleaseScheduler;
-        bool keepInJournal = journaled is { IsJournaled: true };
+        bool keepInJournal = _keepInJournal;
         var remaining = _active.Keys.ToArray();
         await _abort.CancelAsync().ConfigureAwait(false);
         int abandoned = 0;
@@ -167,7 +183,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         if (keepInJournal)
         {
             _scheduler.Complete();
-            Log.ShutdownLeftInJournal(_logger, abandoned, journaled!.Count);
+            Log.ShutdownLeftInJournal(_logger, abandoned, ((ResponseReleaseScheduler)_scheduler).Count);
             Log.ReleaseLoopStopped(_logger);
             return;
         }
@@ -216,59 +232,41 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private async Task RunAsync(CancellationToken stopping)
     {
         await Task.Yield();
+        int loopFaults = 0;
         try
         {
             while (true)
             {
-                var acquire = _limiter.AcquireAsync(stopping);
-                if (!acquire.IsCompletedSuccessfully)
-                {
-                    var waiting = acquire.AsTask();
-                    _loopWait = waiting;
-                    await waiting.ConfigureAwait(false);
-                    _loopWait = null;
-                }
-
-                ReleasedMessage message;
                 try
                 {
-                    while (true)
+                    if (!await ReleaseNextAsync(stopping).ConfigureAwait(false))
                     {
-                        var ready = _scheduler.WaitToReadAsync(stopping);
-                        bool more;
-                        if (ready.IsCompletedSuccessfully)
-                        {
-                            more = ready.Result;
-                        }
-                        else
-                        {
-                            var waiting = ready.AsTask();
-                            _loopWait = waiting;
-                            more = await waiting.ConfigureAwait(false);
-                            _loopWait = null;
-                        }
-
-                        if (!more)
-                        {
-                            _limiter.Release();
-                            return;
-                        }
-
-                        if (_scheduler.TryDequeue(out message))
-                        {
-                            break;
-                        }
+                        return;
                     }
-                }
-                catch
-                {
-                    _limiter.Release();
-                    throw;
-                }
 
-                var item = new WorkItem(message);
-                _active.TryAdd(item, 0);
-                item.Task = ProcessAsync(item);
+                    loopFaults = 0;
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception exception)
+                {
+                    // One bad iteration (a drain policy or scheduler that throws) must not end releasing for good:
+                    // back off and try again, and give up only after a run of failures.
+                    if (++loopFaults >= MaxConsecutiveLoopFaults)
+                    {
+                        Volatile.Write(ref _faulted, true);
+                        Log.ReleaseLoopFaulted(_logger, exception);
+                        return;
+                    }
+
+                    Log.ReleaseLoopIterationFailed(_logger, exception, loopFaults, MaxConsecutiveLoopFaults, LoopFaultDelay);
+                    var delay = Task.Delay(LoopFaultDelay, _timeProvider, stopping);
+                    _loopWait = delay;
+                    await delay.ConfigureAwait(false);
+                    _loopWait = null;
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -276,12 +274,70 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         }
         catch (Exception exception)
         {
+            Volatile.Write(ref _faulted, true);
             Log.ReleaseLoopFaulted(_logger, exception);
         }
         finally
         {
             _loopWait = null;
         }
+    }
+
+    /// <summary>
+    /// Waits for a message, then for a slot, then takes the message and starts its processing. No slot is held while
+    /// idle, so a retry waiting for a slot is never starved by the loop waiting for work.
+    /// </summary>
+    /// <returns><see langword="false"/> when the scheduler is completed and empty.</returns>
+    private async ValueTask<bool> ReleaseNextAsync(CancellationToken stopping)
+    {
+        var ready = _scheduler.WaitToReadAsync(stopping);
+        bool more;
+        if (ready.IsCompletedSuccessfully)
+        {
+            more = ready.Result;
+        }
+        else
+        {
+            var waiting = ready.AsTask();
+            _loopWait = waiting;
+            more = await waiting.ConfigureAwait(false);
+            _loopWait = null;
+        }
+
+        if (!more)
+        {
+            return false;
+        }
+
+        var acquire = _limiter.AcquireAsync(stopping);
+        if (!acquire.IsCompletedSuccessfully)
+        {
+            var waiting = acquire.AsTask();
+            _loopWait = waiting;
+            await waiting.ConfigureAwait(false);
+            _loopWait = null;
+        }
+
+        ReleasedMessage message;
+        try
+        {
+            if (!_scheduler.TryDequeue(out message))
+            {
+                // Another reader took it, or it became throttled while waiting for the slot.
+                _limiter.Release();
+                return true;
+            }
+        }
+        catch
+        {
+            _limiter.Release();
+            throw;
+        }
+
+        var item = new WorkItem(message);
+        _active.TryAdd(item, 0);
+        item.Task = ProcessAsync(item);
+        return true;
     }
 
     private async Task ProcessAsync(WorkItem item)
@@ -364,6 +420,17 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
                 }
                 catch (OperationCanceledException)
                 {
+                    if (_keepInJournal)
+                    {
+                        // Neither dead-letter nor acknowledge: the message stays in the journal for the next start.
+                        if (Interlocked.CompareExchange(ref item.State, Abandoned, Running) == Running)
+                        {
+                            Log.RetryLeftInJournal(_logger, item.Message.Level, item.Message.Message, attempt);
+                        }
+
+                        return;
+                    }
+
                     await FinishAsync(item, ReleaseOutcome.DeadLettered, DeadLetter.ShutdownReason).ConfigureAwait(false);
                     return;
                 }
