@@ -44,4 +44,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6012, Level = LogLevel.Information, Message = "Release loop stopped with a durable journal: {Abandoned} in-flight and {Queued} queued message(s) stay in the journal and will be recovered at the next start (not dead-lettered).")]
     public static partial void ShutdownLeftInJournal(ILogger logger, int abandoned, long queued);
+
+    [LoggerMessage(EventId = 6013, Level = LogLevel.Error, Message = "Journal directory {Directory} is in use by another scheduler (its lock file is held); refusing to open it a second time.")]
+    public static partial void JournalLocked(ILogger logger, Exception exception, string directory);
 }

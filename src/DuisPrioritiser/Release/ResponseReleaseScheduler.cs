@@ -60,6 +60,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> is invalid; the message says what to fix.</exception>
     /// <exception cref="Journal.JournalCorruptedException">The configured journal is damaged before its last good record.</exception>
+    /// <exception cref="Journal.JournalLockedException">Another scheduler (in this or another process) has the configured journal directory open.</exception>
     /// <exception cref="IOException">The configured journal directory cannot be read or written.</exception>
     public ResponseReleaseScheduler(
         ResponsePrioritisationOptions options,

@@ -299,25 +299,42 @@ public class ResponseReleaseSchedulerJournalTests
     [Test]
     public async Task FlushPolicyEveryMessage_IsDurableAndRecovers()
     {
+        using var copy = new JournalTestDirectory();
         await using (var scheduler = Open(configure: o => o.FlushPolicy = JournalFlushPolicy.EveryMessage))
         {
+            var io = FileMessageJournalTests.Observe(scheduler);
             await Task.WhenAll(Enumerable.Range(0, 20).Select(i => scheduler.EnqueueAsync(Tagged(i)).AsTask()));
+
+            // One fsync per message, each covering one more record, before the scheduler is disposed.
+            var fsyncs = io.Snapshot().Where(e => e.Operation == "fsync").Select(e => e.Length).ToList();
+            Assert.That(fsyncs, Has.Count.EqualTo(20).And.Ordered.And.Unique);
+            Assert.That(fsyncs[^1], Is.EqualTo(new FileInfo(SegmentWithRecords()).Length));
+            CopyFiles(_directory.Path, copy.Path);
         }
 
-        await using var restarted = Open();
+        // Recover from the files as they were while the writer was still open (no flush at dispose helped).
+        await using var restarted = Open(directory: copy.Path);
         Assert.That(DrainAll(restarted).Select(r => r.Message.RequestId), Is.EquivalentTo(Enumerable.Range(0, 20).Select(Tag)));
     }
 
     [Test]
     public async Task GroupCommitWithDelay_ConcurrentProducers_AllDurable()
     {
+        using var copy = new JournalTestDirectory();
         await using (var scheduler = Open(configure: o => o.MaxBatchDelay = TimeSpan.FromMilliseconds(2)))
         {
+            var io = FileMessageJournalTests.Observe(scheduler);
             var results = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => scheduler.EnqueueAsync(Tagged(i)).AsTask()));
             Assert.That(results, Is.All.True);
+
+            // Every byte written was fsynced before the last append was answered, in fewer fsyncs than messages.
+            var fsyncs = io.Snapshot().Where(e => e.Operation == "fsync").Select(e => e.Length).ToList();
+            Assert.That(fsyncs, Has.Count.InRange(1, 499));
+            Assert.That(fsyncs[^1], Is.EqualTo(new FileInfo(SegmentWithRecords()).Length));
+            CopyFiles(_directory.Path, copy.Path);
         }
 
-        await using var restarted = Open();
+        await using var restarted = Open(directory: copy.Path);
         Assert.That(DrainAll(restarted).Select(r => r.Message.RequestId), Is.EquivalentTo(Enumerable.Range(0, 500).Select(Tag)));
     }
 
@@ -410,11 +427,19 @@ public class ResponseReleaseSchedulerJournalTests
     private string SegmentWithRecords()
         => _directory.Segments.Single(path => new FileInfo(path).Length > JournalRecordCodec.SegmentHeaderSize);
 
-    private ResponseReleaseScheduler Open(int capacity = 1000, QueueFullMode fullMode = QueueFullMode.Reject, Action<JournalOptions>? configure = null)
+    private static void CopyFiles(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from, "*" + FileMessageJournal.SegmentExtension))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
+
+    private ResponseReleaseScheduler Open(int capacity = 1000, QueueFullMode fullMode = QueueFullMode.Reject, Action<JournalOptions>? configure = null, string? directory = null)
     {
         var options = new ResponsePrioritisationOptions { Capacity = capacity, FullMode = fullMode };
         options.Overrides.ServiceReferenceVariants["2.2"] = PriorityLevel.Critical;
-        options.Journal.Directory = _directory.Path;
+        options.Journal.Directory = directory ?? _directory.Path;
         configure?.Invoke(options.Journal);
         return new ResponseReleaseScheduler(options);
     }

@@ -16,9 +16,12 @@ namespace DuisPrioritiser.Journal.Internal;
 /// <para><b>Writing.</b> Appends and completions go through an unbounded channel to a single writer, which takes
 /// every request waiting (up to <see cref="JournalOptions.MaxBatchSize"/>, lingering up to
 /// <see cref="JournalOptions.MaxBatchDelay"/>), assigns ids in order, encodes the batch into one buffer, writes it
-/// with one call and forces it to disk with one <c>fsync</c>; then it answers the appenders. Completions are answered
-/// once written (they survive a process crash; a power loss before the next <c>fsync</c> only causes redelivery).
+/// with one call and forces it to disk with one <c>fsync</c>; then it answers the appenders. Completions ride along
+/// and are answered once written (they survive a process crash); a batch of completions only is <c>fsync</c>ed when no
+/// other request is queued, so a power loss can only redeliver messages acknowledged while the writer was still busy.
 /// Under <see cref="JournalFlushPolicy.EveryMessage"/> each batch holds one request.</para>
+/// <para><b>Exclusive.</b> <see cref="LockFileName"/> is held open with <see cref="FileShare.None"/> while the journal
+/// is open; a second journal on the same directory gets <see cref="JournalLockedException"/>.</para>
 /// <para><b>Failure.</b> When a write or <c>fsync</c> fails (disk full), the file is cut back to its last good length,
 /// the batch's appenders get <see cref="JournalWriteException"/> (their messages were not accepted) and the writer
 /// goes on. If the file cannot even be cut back, the journal is faulted and refuses every later append.</para>
@@ -29,6 +32,9 @@ namespace DuisPrioritiser.Journal.Internal;
 internal sealed class FileMessageJournal : IMessageJournal
 {
     public const string SegmentExtension = ".djl";
+
+    /// <summary>The lock file held open with <see cref="FileShare.None"/> for the journal's lifetime.</summary>
+    public const string LockFileName = "journal.lock";
 
     private readonly JournalOptions _options;
     private readonly string _directory;
@@ -41,6 +47,7 @@ internal sealed class FileMessageJournal : IMessageJournal
     private IReadOnlyList<RecoveredMessage> _recovered = [];
     private Task _writer = Task.CompletedTask;
     private FileStream? _stream;
+    private FileStream? _lock;
     private JournalSegment? _active;
     private long _activeLength;
     private long _nextId = 1;
@@ -62,11 +69,16 @@ internal sealed class FileMessageJournal : IMessageJournal
     /// <summary>Gets or sets a test hook run before each write; an exception it returns is thrown as if by the file system.</summary>
     internal Func<IOException?>? FaultInjector { get; set; }
 
+    /// <summary>Gets or sets a test hook told of each file operation that matters for durability:
+    /// <c>("create", file, 0)</c> when a segment file is created and <c>("fsync", file, length)</c> after each <c>fsync</c>.</summary>
+    internal Action<string, string, long>? IoObserver { get; set; }
+
     /// <summary>Gets the number of segment files currently kept.</summary>
     internal int SegmentCount => _segments.Count;
 
     /// <summary>Opens (creating if needed) the journal in <see cref="JournalOptions.Directory"/>, recovers it and starts the writer.</summary>
     /// <exception cref="JournalCorruptedException">A segment is damaged before its last good record and <see cref="JournalOptions.CorruptionHandling"/> is Throw.</exception>
+    /// <exception cref="JournalLockedException">Another journal (in this or another process) has the directory open.</exception>
     /// <exception cref="IOException">The directory cannot be read or written.</exception>
     public static FileMessageJournal Open(JournalOptions options, TimeProvider timeProvider, ILogger logger)
     {
@@ -74,6 +86,7 @@ internal sealed class FileMessageJournal : IMessageJournal
         var journal = new FileMessageJournal(options.Clone(), timeProvider, logger);
         try
         {
+            journal.TakeLock();
             journal.Recover();
             journal._writer = Task.Run(journal.WriteLoopAsync);
             return journal;
@@ -81,6 +94,7 @@ internal sealed class FileMessageJournal : IMessageJournal
         catch
         {
             journal._stream?.Dispose();
+            journal._lock?.Dispose();
             throw;
         }
     }
@@ -111,13 +125,55 @@ internal sealed class FileMessageJournal : IMessageJournal
     public void Dispose()
     {
         _requests.Writer.TryComplete();
-        _writer.GetAwaiter().GetResult();
+        try
+        {
+            _writer.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            _lock?.Dispose();
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         _requests.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
+        try
+        {
+            await _writer.ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_lock is not null)
+            {
+                await _lock.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens <see cref="LockFileName"/> with <see cref="FileShare.None"/> and keeps it open until disposed, so that a
+    /// second scheduler on the same directory (in this process or another) fails instead of delivering the same
+    /// messages and deleting segments the first one still needs. The OS releases the lock when the process dies
+    /// (on Unix .NET takes an advisory <c>flock</c> on the descriptor). The file is left in place: deleting it on
+    /// close would let a waiting opener lock the unlinked file while a third creates and locks a new one.
+    /// </summary>
+    private void TakeLock()
+    {
+        Directory.CreateDirectory(_directory);
+        string path = Path.Combine(_directory, LockFileName);
+        try
+        {
+            _lock = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+        }
+        catch (IOException ex)
+        {
+            Log.JournalLocked(_logger, ex, _directory);
+            throw new JournalLockedException(
+                $"The journal directory '{_directory}' is in use by another scheduler (in this or another process), which holds '{path}'. " +
+                "Give each scheduler its own Journal.Directory, or stop the other one first.",
+                ex);
+        }
     }
 
     private static string SegmentPath(string directory, long number)
@@ -284,18 +340,28 @@ internal sealed class FileMessageJournal : IMessageJournal
         return found;
     }
 
-    /// <summary>Creates the next segment and makes its header durable before the previous one is closed.</summary>
+    /// <summary>
+    /// Makes the previous segment durable, then creates the next one and makes its header durable. The order matters:
+    /// recovery forgives a torn tail only in the last file, so the previous segment must be whole on disk (including
+    /// completion-only writes that were not yet <c>fsync</c>ed) before a newer file can exist.
+    /// </summary>
     private void StartSegment()
     {
+        if (_stream is not null)
+        {
+            Fsync(_stream, _active!.Path, _activeLength);
+        }
+
         long number = _nextSegmentNumber;
         string path = SegmentPath(_directory, number);
         var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        IoObserver?.Invoke("create", Path.GetFileName(path), 0);
         try
         {
             Span<byte> header = stackalloc byte[JournalRecordCodec.SegmentHeaderSize];
             JournalRecordCodec.WriteSegmentHeader(header, number, _nextId);
             stream.Write(header);
-            stream.Flush(true);
+            Fsync(stream, path, JournalRecordCodec.SegmentHeaderSize);
         }
         catch
         {
@@ -305,11 +371,7 @@ internal sealed class FileMessageJournal : IMessageJournal
         }
 
         _nextSegmentNumber = number + 1;
-        if (_stream is not null)
-        {
-            _stream.Flush(true);
-            _stream.Dispose();
-        }
+        _stream?.Dispose();
 
         _stream = stream;
         _activeLength = JournalRecordCodec.SegmentHeaderSize;
@@ -485,6 +547,17 @@ internal sealed class FileMessageJournal : IMessageJournal
 
             _stream!.Write(_buffer.WrittenSpan);
             _activeLength += _buffer.WrittenCount;
+
+            // Appends are answered only once fsynced. Completions ride along with them; a batch of completions only is
+            // fsynced when nothing else is queued (when busy, the next batch's fsync covers it), so once the writer
+            // goes idle every acknowledgement is on disk. Completions are answered before an append fsync (they need
+            // not wait for it) and after their own one.
+            bool completionsOnly = appends == 0;
+            if (completionsOnly && _buffer.WrittenCount > 0 && !_requests.Reader.TryPeek(out _))
+            {
+                Fsync(_stream, _active!.Path, _activeLength);
+            }
+
             foreach (var request in batch)
             {
                 if (request.Type == JournalRecordType.Complete)
@@ -493,9 +566,9 @@ internal sealed class FileMessageJournal : IMessageJournal
                 }
             }
 
-            if (appends > 0)
+            if (!completionsOnly)
             {
-                _stream.Flush(true);
+                Fsync(_stream, _active!.Path, _activeLength);
             }
 
             foreach (var request in batch)
@@ -530,6 +603,12 @@ internal sealed class FileMessageJournal : IMessageJournal
         {
             Compact();
         }
+    }
+
+    private void Fsync(FileStream stream, string path, long length)
+    {
+        stream.Flush(true);
+        IoObserver?.Invoke("fsync", Path.GetFileName(path), length);
     }
 
     private void OnWriteFailed(List<JournalRequest> batch, long goodLength, IOException cause)
