@@ -127,6 +127,32 @@ public class ThrottledReadTests
     }
 
     [Test]
+    public void TryDequeue_LaneThatOnceHeldHighWork_DoesNotLetLaterBulkAheadOfNormal()
+    {
+        var scheduler = Create(o => o.Traffic.AlertCodes["8F35"] = new() { Normal = { Rate = 1 } });
+
+        // The lane parks a High message of the code, then releases it when its token is due.
+        scheduler.TryEnqueue(TestMessages.DeviceAlert("8F35"), PriorityLevel.High);
+        scheduler.TryEnqueue(TestMessages.DeviceAlert("8F35"), PriorityLevel.High);
+        Assert.That(scheduler.TryDequeue(out _), Is.True);
+        Assert.That(scheduler.TryDequeue(out _), Is.False, "the second High of the code waits for its token");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(scheduler.TryDequeue(out var second), Is.True);
+        Assert.That(second.Level, Is.EqualTo(PriorityLevel.High));
+
+        // Now a Bulk message of the same code is parked, and Normal work arrives.
+        scheduler.TryEnqueue(TestMessages.DeviceAlert("8F35"), PriorityLevel.Bulk);
+        Assert.That(scheduler.TryDequeue(out _), Is.False, "no token: the Bulk message is parked");
+        scheduler.TryEnqueue(TestMessages.Tagged(7), PriorityLevel.Normal);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.That(scheduler.TryDequeue(out var next), Is.True);
+        Assert.That(next.Level, Is.EqualTo(PriorityLevel.Normal), "parked Bulk must not jump ahead of Normal work");
+        Assert.That(scheduler.TryDequeue(out var bulk), Is.True);
+        Assert.That(bulk.Level, Is.EqualTo(PriorityLevel.Bulk));
+    }
+
+    [Test]
     public void TryDequeueIgnoringPolicy_ThrottledAndDeferred_HandsEverythingOver()
     {
         var scheduler = Create(o =>

@@ -96,7 +96,9 @@ internal sealed class AlertCodeLanes
     {
         foreach (var lane in _lanes)
         {
-            if (lane.Queue.Count == 0 || lane.HighestLevel > lowestLevel)
+            // Judge by the level of the message at the lane's head (an O(1) peek), not by any level the lane ever
+            // held, so that a lane which once parked a High message does not later let Bulk through ahead of Normal.
+            if (!lane.Queue.TryPeek(out var head) || head.Level > lowestLevel)
             {
                 continue;
             }
@@ -147,31 +149,12 @@ internal sealed class AlertCodeLanes
 
     private sealed class Lane(DuisCode code, TokenBucket? normal, TokenBucket? recovery)
     {
-        private int _highestLevel = PriorityLevels.Count - 1;
-
         public DuisCode Code { get; } = code;
 
         public LevelQueue<ParkedEntry> Queue { get; } = new();
 
-        public PriorityLevel HighestLevel => (PriorityLevel)Volatile.Read(ref _highestLevel);
-
         public TokenBucket? Bucket(TrafficMode mode) => mode == TrafficMode.Recovery ? recovery : normal;
 
-        public void Park(in QueuedEntry entry, PriorityLevel level)
-        {
-            int current = Volatile.Read(ref _highestLevel);
-            while ((int)level < current)
-            {
-                int seen = Interlocked.CompareExchange(ref _highestLevel, (int)level, current);
-                if (seen == current)
-                {
-                    break;
-                }
-
-                current = seen;
-            }
-
-            Queue.Enqueue(new ParkedEntry(entry, level));
-        }
+        public void Park(in QueuedEntry entry, PriorityLevel level) => Queue.Enqueue(new ParkedEntry(entry, level));
     }
 }
