@@ -41,7 +41,6 @@ internal static class DuisReader
     private static readonly SearchValues<byte> s_doubleQuotedStops = SearchValues.Create(WithControls("\"<&"u8));
     private static readonly SearchValues<byte> s_singleQuotedStops = SearchValues.Create(WithControls("'<&"u8));
     private static readonly SearchValues<byte> s_controls = SearchValues.Create(WithControls(default));
-    private static readonly SearchValues<byte> s_nameChars = SearchValues.Create(NameChars());
 
     /// <summary>Reads <paramref name="xml"/>; never throws for any input.</summary>
     public static bool TryRead(ReadOnlyMemory<byte> xml, int maxMessageBytes, [NotNullWhen(true)] out DuisMessage? message, out DuisParseError error)
@@ -82,24 +81,6 @@ internal static class DuisReader
             CultureInfo.InvariantCulture,
             $"{detail} (byte {offset}, line {line}, column {column}).");
         return new DuisParseError(code, offset, line, column, message);
-    }
-
-    private static byte[] NameChars()
-    {
-        // ASCII NameChar minus ':' (handled as the QName separator), plus every non-ASCII byte (UTF-8 is validated up front).
-        var list = new List<byte>("-._0123456789"u8.ToArray());
-        for (int b = 'A'; b <= 'Z'; b++)
-        {
-            list.Add((byte)b);
-            list.Add((byte)(b + 32));
-        }
-
-        for (int b = 0x80; b <= 0xFF; b++)
-        {
-            list.Add((byte)b);
-        }
-
-        return [.. list];
     }
 
     private static byte[] WithControls(ReadOnlySpan<byte> extra)
@@ -414,8 +395,12 @@ internal static class DuisReader
 
         private readonly bool IsCapturing => _depth > 0 && IsCaptureContext(_frames[_depth - 1].Context);
 
-        private static bool IsCaptureContext(Ctx ctx) => ctx is Ctx.RequestId or Ctx.ResponseId or Ctx.ResponseCode or Ctx.ResponseDateTime
-            or Ctx.Srv or Ctx.FutureDatedCode or Ctx.AlertCode or Ctx.DccAlertCode or Ctx.ThrottledCount or Ctx.Smets1HexCode;
+        private const uint CaptureContexts = (1u << (int)Ctx.RequestId) | (1u << (int)Ctx.ResponseId) | (1u << (int)Ctx.ResponseCode)
+            | (1u << (int)Ctx.ResponseDateTime) | (1u << (int)Ctx.Srv) | (1u << (int)Ctx.FutureDatedCode) | (1u << (int)Ctx.AlertCode)
+            | (1u << (int)Ctx.DccAlertCode) | (1u << (int)Ctx.ThrottledCount) | (1u << (int)Ctx.Smets1HexCode);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool IsCaptureContext(Ctx ctx) => ((CaptureContexts >> (int)ctx) & 1) != 0;
 
         private bool Fail(DuisParseErrorCode code, int offset, string detail)
         {
@@ -456,16 +441,34 @@ internal static class DuisReader
 
         // ----- Names -----
 
-        private static bool IsNameStart(byte b) => (uint)((b | 0x20) - 'a') <= 'z' - 'a' || b == (byte)'_' || b >= 0x80;
+        /// <summary>Per byte: 1 when it may continue a name (ASCII NameChar minus ':', or any non-ASCII byte, UTF-8
+        /// being validated up front), 2 when it may also start one.</summary>
+        private static ReadOnlySpan<byte> NameClass =>
+        [
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+            0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3,
+            0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+            3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+            3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+            3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+            3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+        ];
 
-        private static bool IsNameChar(byte b) => IsNameStart(b) || (uint)(b - '0') <= 9 || b == (byte)'-' || b == (byte)'.';
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool IsNameStart(byte b) => (NameClass[b] & 2) != 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool IsNameChar(byte b) => (NameClass[b] & 1) != 0;
 
         /// <summary>Scans a name that may hold one colon (a QName); returns its end and the colon position (or -1).</summary>
+        /// <remarks>Names are short, so a scalar loop beats the call and setup of a vectorised search. The name bytes are
+        /// ASCII NameChar minus ':' (the QName separator) plus every non-ASCII byte (UTF-8 is validated up front).</remarks>
         private readonly int ScanQName(int p, out int colon)
         {
             colon = -1;
             var buf = _buf;
-            if (p >= buf.Length || !IsNameStart(buf[p]))
+            if ((uint)p >= (uint)buf.Length || !IsNameStart(buf[p]))
             {
                 return p;
             }
@@ -473,13 +476,16 @@ internal static class DuisReader
             int i = p + 1;
             while (true)
             {
-                int rel = buf[i..].IndexOfAnyExcept(s_nameChars);
-                if (rel < 0)
+                while ((uint)i < (uint)buf.Length && IsNameChar(buf[i]))
+                {
+                    i++;
+                }
+
+                if (i >= buf.Length)
                 {
                     return buf.Length;
                 }
 
-                i += rel;
                 if (buf[i] == (byte)':' && colon < 0 && i + 1 < buf.Length && IsNameStart(buf[i + 1]))
                 {
                     colon = i;
@@ -735,6 +741,19 @@ internal static class DuisReader
         private bool ParseEndTag(ref int p)
         {
             int nameStart = p + 2;
+            if (_depth > 0)
+            {
+                // Fast path: the end tag repeats the open element's name (a complete QName) and '>' follows at once.
+                // Anything else takes the full path below, which reports exactly what is wrong.
+                ref var open = ref _frames[_depth - 1];
+                int close = nameStart + open.NameLength;
+                if ((uint)close < (uint)_buf.Length && _buf[close] == (byte)'>'
+                    && _buf.Slice(nameStart, open.NameLength).SequenceEqual(_buf.Slice(open.NameStart, open.NameLength)))
+                {
+                    return CloseElement(ref p, close + 1);
+                }
+            }
+
             int nameEnd = ScanQName(nameStart, out _);
             int i = SkipWhitespace(nameEnd);
             if (i >= _buf.Length)
@@ -758,6 +777,13 @@ internal static class DuisReader
                 return Fail(DuisParseErrorCode.MismatchedTag, p, "The end tag does not match the open element '" + Excerpt(frame.NameStart, frame.NameLength) + "'");
             }
 
+            return CloseElement(ref p, i + 1);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private bool CloseElement(ref int p, int after)
+        {
+            ref var frame = ref _frames[_depth - 1];
             if (!OnExit(frame.Context, p))
             {
                 return false;
@@ -770,7 +796,7 @@ internal static class DuisReader
                 _rootClosed = true;
             }
 
-            p = i + 1;
+            p = after;
             return true;
         }
 
