@@ -152,10 +152,8 @@ public sealed partial class ResponseReleaseScheduler
             return ToResult(status);
         }
 
-        if (message.ReceivedAt == default)
-        {
-            message.StampReceivedAt(_timeProvider.GetUtcNow());
-        }
+        // Stamped before the append, so that the journal records (and recovery restores) the receive time.
+        EnsureReceivedAt(message, _timeProvider.GetTimestamp());
 
         long id;
         try

@@ -301,11 +301,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         long timestamp = _timeProvider.GetTimestamp();
-        if (message.ReceivedAt == default)
-        {
-            message.StampReceivedAt(ToUtc(timestamp));
-        }
-
+        EnsureReceivedAt(message, timestamp);
         _queue.Enqueue((int)level, new QueuedEntry(message, timestamp, token));
         OnArrival(timestamp);
         _metrics.Enqueued(level, message.Kind);
@@ -360,6 +356,15 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         if (Volatile.Read(ref _writeWaiters) > 0)
         {
             _spaceSignal.Pulse();
+        }
+    }
+
+    /// <summary>Stamps <see cref="DuisMessage.ReceivedAt"/> from the anchored clock when the creator left it unset.</summary>
+    private void EnsureReceivedAt(DuisMessage message, long timestamp)
+    {
+        if (message.ReceivedAt == default)
+        {
+            message.StampReceivedAt(ToUtc(timestamp));
         }
     }
 
