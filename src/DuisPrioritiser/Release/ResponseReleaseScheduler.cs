@@ -99,7 +99,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     public long Count => Volatile.Read(ref _state.Value) & ~CompletedBit;
 
     /// <summary>Gets the drain policy in use.</summary>
-    public IDrainPolicy DrainPolicy => _policy;
+    public IDrainPolicy DrainPolicy => _policy is Tuning.Internal.SwappableDrainPolicy swappable ? swappable.Current : _policy;
 
     /// <inheritdoc />
     public bool TryEnqueue(DuisMessage message)

@@ -64,7 +64,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         IOptions<ResponsePrioritisationOptions> options,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        Tuning.Internal.PrioritisationTuning? tuning = null)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(handler);
@@ -87,6 +88,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             ShutdownTimeout = value.Release.ShutdownTimeout,
         };
         _limiter = new ConcurrencyLimiter(value.Pace, _timeProvider, _logger);
+        tuning?.AttachLimiter(_limiter); // pace limits follow tuning without restart
+
         _telemetry = new ReleaseTelemetry(meterFactory, () => _limiter.Limit);
 
         // With a durable journal, shutdown leaves unfinished messages in the journal instead of dead-lettering them.
