@@ -302,6 +302,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         long timestamp = _timeProvider.GetTimestamp();
         EnsureReceivedAt(message, timestamp);
+        message.CaptureIntakeTraceContext();
         _queue.Enqueue((int)level, new QueuedEntry(message, timestamp, token));
         OnArrival(timestamp);
         _metrics.Enqueued(level, message.Kind);

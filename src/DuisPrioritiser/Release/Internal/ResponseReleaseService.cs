@@ -387,7 +387,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
 
                 var duration = _timeProvider.GetElapsedTime(started);
                 _limiter.OnSample(duration, sample);
-                _telemetry.HandlerCompleted(item.Message.Level, sample == PaceSample.Success, duration);
+                string? errorType = sample == PaceSample.Success ? null : ReleaseTelemetry.ErrorTypeOf(item.LastError);
+                _telemetry.HandlerCompleted(item.Message.Level, errorType, duration);
                 if (sample == PaceSample.Success)
                 {
                     Volatile.Write(ref _consecutiveFailures, 0);
@@ -400,6 +401,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
                 if (sample != PaceSample.Success)
                 {
                     activity?.SetStatus(ActivityStatusCode.Error, item.LastError?.Message);
+                    activity?.SetTag(TelemetryTags.ErrorType, errorType);
                 }
 
                 _limiter.Release();
