@@ -3,6 +3,7 @@ using DuisPrioritiser.Classification;
 using DuisPrioritiser.DependencyInjection.Internal;
 using DuisPrioritiser.Draining;
 using DuisPrioritiser.Release;
+using DuisPrioritiser.Storage;
 using DuisPrioritiser.Tuning;
 using DuisPrioritiser.Tuning.Internal;
 using Microsoft.Extensions.Configuration;
@@ -96,7 +97,8 @@ public static class ResponsePrioritisationServiceCollectionExtensions
             (IDrainPolicy?)policy ?? custom,
             timeProvider,
             provider.GetService<ILogger<ResponseReleaseScheduler>>(),
-            provider.GetService<IMeterFactory>());
+            provider.GetService<IMeterFactory>(),
+            provider.GetService<IBacklogStore>());
         tuning.Attach(scheduler, classifier, policy, changed => CreateClassifier(provider, changed), timeProvider);
         return scheduler;
     }
