@@ -17,7 +17,28 @@ internal static partial class DuisReader
                 _rawLength = length;
             }
 
-            Copy(_buf.Slice(start, length));
+            var raw = _buf.Slice(start, length);
+            if (raw.IndexOf((byte)'\r') < 0)
+            {
+                Copy(raw);
+                return;
+            }
+
+            // End-of-line normalisation (XML 1.0 section 2.11): CRLF and a lone CR become LF. A segment never ends
+            // between the CR and LF of a pair: raw text is split only at markup and references.
+            while (!raw.IsEmpty)
+            {
+                int cr = raw.IndexOf((byte)'\r');
+                if (cr < 0)
+                {
+                    Copy(raw);
+                    return;
+                }
+
+                Copy(raw[..cr]);
+                Copy("\n"u8);
+                raw = raw[(cr + (cr + 1 < raw.Length && raw[cr + 1] == (byte)'\n' ? 2 : 1))..];
+            }
         }
 
         private void AppendDecoded(scoped ReadOnlySpan<byte> bytes)
@@ -39,7 +60,9 @@ internal static partial class DuisReader
             _captureLength += bytes.Length;
         }
 
-        /// <summary>The captured value, whitespace-trimmed; false when it was too long to keep.</summary>
+        /// <summary>The captured value, end-of-line normalised and whitespace-trimmed; false when it was too long to
+        /// keep. <paramref name="rawStart"/> is where it starts in the input when it is a plain run of the input's
+        /// bytes, else -1 (the value is then in the capture buffer).</summary>
         private readonly bool TryGetCapture(out ReadOnlySpan<byte> value, out int rawStart)
         {
             if (_captureSegments == 0)
@@ -64,8 +87,13 @@ internal static partial class DuisReader
                 }
 
                 value = _buf[start..end];
-                rawStart = start;
-                return true;
+                if (value.IndexOf((byte)'\r') < 0)
+                {
+                    rawStart = start;
+                    return true;
+                }
+
+                // A CR inside the value: the copy holds it end-of-line normalised (a rare shape, so it is decoded).
             }
 
             rawStart = -1;

@@ -307,7 +307,7 @@ internal static partial class DuisReader
         {
             if (!TryGetCapture(out var value, out int rawStart))
             {
-                return Fail(DuisParseErrorCode.InvalidValue, offset, "The " + what + " is longer than " + CaptureCapacity.ToString(CultureInfo.InvariantCulture) + " bytes once its references are decoded");
+                return Fail(DuisParseErrorCode.InvalidValue, offset, "The " + what + " is longer than " + CaptureCapacity.ToString(CultureInfo.InvariantCulture) + " bytes once decoded (it holds a reference, CDATA, a comment or a line break)");
             }
 
             if (rawStart >= 0)
@@ -324,10 +324,19 @@ internal static partial class DuisReader
             return true;
         }
 
-        private static bool TryParseCount(ReadOnlySpan<byte> text, out int count)
+        /// <summary>Parses the <c>xs:unsignedInt</c> lexical form: an optional sign ('+', or '-' before a zero), then
+        /// one or more digits, leading zeros allowed; the value at most 4,294,967,295.</summary>
+        internal static bool TryParseCount(ReadOnlySpan<byte> text, out int count)
         {
             count = 0;
-            if (text.IsEmpty || text.Length > 10)
+            bool negative = false;
+            if (!text.IsEmpty && text[0] is (byte)'+' or (byte)'-')
+            {
+                negative = text[0] == (byte)'-';
+                text = text[1..];
+            }
+
+            if (text.IsEmpty)
             {
                 return false;
             }
@@ -342,9 +351,13 @@ internal static partial class DuisReader
                 }
 
                 value = (value * 10) + digit;
+                if (value > uint.MaxValue)
+                {
+                    return false;
+                }
             }
 
-            if (value > uint.MaxValue)
+            if (negative && value != 0)
             {
                 return false;
             }

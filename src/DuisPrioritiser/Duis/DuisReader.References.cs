@@ -16,31 +16,27 @@ internal static partial class DuisReader
         /// </summary>
         private bool ParseReference(ref int p, bool capture, scoped Span<byte> output, out int written)
         {
+            // The reference is scanned byte by byte up to the first byte that cannot belong to it, so any number of
+            // leading zeros is accepted (XML allows them) and the work stays linear in the input.
             written = 0;
+            var buf = _buf;
             int start = p;
-            int semicolon = _buf.Slice(p + 1, Math.Min(_buf.Length - p - 1, 12)).IndexOf((byte)';');
-            if (semicolon < 0)
-            {
-                return p + 13 >= _buf.Length
-                    ? Fail(DuisParseErrorCode.UnexpectedEnd, _buf.Length, "The message ends inside a reference (truncated?)")
-                    : Fail(DuisParseErrorCode.InvalidReference, start, "A malformed reference: '&' must start '&amp;', '&lt;', '&gt;', '&quot;', '&apos;' or '&#...;'");
-            }
-
-            var body = _buf.Slice(p + 1, semicolon);
-            p += semicolon + 2;
+            int i = p + 1;
             uint value;
-            if (body.Length > 1 && body[0] == (byte)'#')
+            if (i < buf.Length && buf[i] == (byte)'#')
             {
-                value = 0;
-                bool hex = body[1] == (byte)'x';
-                var digits = body[(hex ? 2 : 1)..];
-                if (digits.IsEmpty || digits.Length > 8)
+                i++;
+                bool hex = i < buf.Length && buf[i] == (byte)'x';
+                if (hex)
                 {
-                    return Fail(DuisParseErrorCode.InvalidReference, start, "A malformed character reference");
+                    i++;
                 }
 
-                foreach (byte d in digits)
+                int digitsStart = i;
+                value = 0;
+                while (i < buf.Length)
                 {
+                    byte d = buf[i];
                     uint digit;
                     if ((uint)(d - '0') <= 9)
                     {
@@ -52,10 +48,24 @@ internal static partial class DuisReader
                     }
                     else
                     {
-                        return Fail(DuisParseErrorCode.InvalidReference, start, "A malformed character reference");
+                        break;
                     }
 
-                    value = (value * (hex ? 16u : 10u)) + digit;
+                    // Saturate just above the last Unicode scalar value: the reference is rejected below either way.
+                    value = Math.Min((value * (hex ? 16u : 10u)) + digit, 0x110000u);
+                    i++;
+                }
+
+                if (i >= buf.Length)
+                {
+                    return Fail(DuisParseErrorCode.UnexpectedEnd, buf.Length, "The message ends inside a reference (truncated?)");
+                }
+
+                if (i == digitsStart || buf[i] != (byte)';')
+                {
+                    return Fail(DuisParseErrorCode.InvalidReference, start, hex
+                        ? "A malformed character reference: expected '&#x', hexadecimal digits and ';'"
+                        : "A malformed character reference: expected '&#', decimal digits and ';' (or '&#x' and hexadecimal digits)");
                 }
 
                 bool legal = value is 0x9 or 0xA or 0xD or (>= 0x20 and <= 0xD7FF) or (>= 0xE000 and <= 0xFFFD) or (>= 0x10000 and <= 0x10FFFF);
@@ -64,31 +74,51 @@ internal static partial class DuisReader
                     return Fail(DuisParseErrorCode.InvalidReference, start, "The character reference names a character XML does not allow");
                 }
             }
-            else if (body.SequenceEqual("lt"u8))
-            {
-                value = '<';
-            }
-            else if (body.SequenceEqual("gt"u8))
-            {
-                value = '>';
-            }
-            else if (body.SequenceEqual("amp"u8))
-            {
-                value = '&';
-            }
-            else if (body.SequenceEqual("apos"u8))
-            {
-                value = '\'';
-            }
-            else if (body.SequenceEqual("quot"u8))
-            {
-                value = '"';
-            }
             else
             {
-                return Fail(DuisParseErrorCode.InvalidReference, start, "The entity '" + Excerpt(start + 1, body.Length) + "' is not declared (DTDs are not supported; only the five predefined entities and character references are)");
+                while (i < buf.Length && IsNameChar(buf[i]))
+                {
+                    i++;
+                }
+
+                if (i >= buf.Length)
+                {
+                    return Fail(DuisParseErrorCode.UnexpectedEnd, buf.Length, "The message ends inside a reference (truncated?)");
+                }
+
+                if (i == p + 1 || buf[i] != (byte)';')
+                {
+                    return Fail(DuisParseErrorCode.InvalidReference, start, "A malformed reference: '&' must start '&amp;', '&lt;', '&gt;', '&quot;', '&apos;' or '&#...;'");
+                }
+
+                var body = buf[(p + 1)..i];
+                if (body.SequenceEqual("lt"u8))
+                {
+                    value = '<';
+                }
+                else if (body.SequenceEqual("gt"u8))
+                {
+                    value = '>';
+                }
+                else if (body.SequenceEqual("amp"u8))
+                {
+                    value = '&';
+                }
+                else if (body.SequenceEqual("apos"u8))
+                {
+                    value = '\'';
+                }
+                else if (body.SequenceEqual("quot"u8))
+                {
+                    value = '"';
+                }
+                else
+                {
+                    return Fail(DuisParseErrorCode.InvalidReference, start, "The entity '" + Excerpt(start + 1, body.Length) + "' is not declared (DTDs are not supported; only the five predefined entities and character references are)");
+                }
             }
 
+            p = i + 1;
             Span<byte> utf8 = stackalloc byte[4];
             int length = new Rune(value).EncodeToUtf8(utf8);
             if (capture)

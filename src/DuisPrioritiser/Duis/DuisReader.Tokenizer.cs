@@ -128,16 +128,7 @@ internal static partial class DuisReader
         private bool ParseProcessingInstruction(ref int p)
         {
             int targetStart = p + 2;
-            int targetEnd = targetStart;
-            if (targetEnd < _buf.Length && IsNameStart(_buf[targetEnd]))
-            {
-                targetEnd++;
-                while (targetEnd < _buf.Length && (IsNameChar(_buf[targetEnd]) || _buf[targetEnd] == (byte)':'))
-                {
-                    targetEnd++;
-                }
-            }
-
+            int targetEnd = ScanQName(targetStart, out int targetColon);
             if (targetEnd >= _buf.Length)
             {
                 return Fail(DuisParseErrorCode.UnexpectedEnd, _buf.Length, "The message ends inside a processing instruction (truncated?)");
@@ -146,6 +137,11 @@ internal static partial class DuisReader
             if (targetEnd == targetStart)
             {
                 return Fail(DuisParseErrorCode.MalformedXml, targetStart, "Expected a processing instruction target name");
+            }
+
+            if (targetColon >= 0 || _buf[targetEnd] == (byte)':')
+            {
+                return Fail(DuisParseErrorCode.MalformedXml, targetColon >= 0 ? targetColon : targetEnd, "A processing instruction target cannot contain a colon (Namespaces in XML)");
             }
 
             if (Ascii.EqualsIgnoreCase(_buf[targetStart..targetEnd], "xml"u8))
@@ -373,31 +369,17 @@ internal static partial class DuisReader
                     return Fail(DuisParseErrorCode.MalformedXml, i, "Expected whitespace, '>' or '/>' after the element name or attribute");
                 }
 
-                if (!ParseAttribute(afterSpace, ref attributeCount, out i))
+                if (!ParseAttribute(afterSpace, bindingMark, ref attributeCount, out i))
                 {
                     return false;
                 }
             }
 
-            // Every prefix used by the element and its attributes must be declared (possibly on this element).
-            for (int a = 0; a < attributeCount; a++)
+            // Every prefix used by the attributes must be declared (possibly on this element), and no two attributes
+            // may share a qualified name or, through different prefixes bound to one URI, an expanded name.
+            if (attributeCount > 0 && !CheckAttributes(attributeCount))
             {
-                var (start, length) = _attributes[a].GetOffsetAndLength(_buf.Length);
-                var name = _buf.Slice(start, length);
-                int attrColon = name.IndexOf((byte)':');
-                if (attrColon > 0 && !name.StartsWith("xmlns:"u8) && !Resolve(start, attrColon, out _))
-                {
-                    return false;
-                }
-
-                for (int b = 0; b < a; b++)
-                {
-                    var (otherStart, otherLength) = _attributes[b].GetOffsetAndLength(_buf.Length);
-                    if (name.SequenceEqual(_buf.Slice(otherStart, otherLength)))
-                    {
-                        return Fail(DuisParseErrorCode.DuplicateAttribute, start, "The attribute '" + Excerpt(start, length) + "' appears twice");
-                    }
-                }
+                return false;
             }
 
             Ns ns;
@@ -409,7 +391,7 @@ internal static partial class DuisReader
             }
             else
             {
-                if (!Resolve(nameStart, colon - nameStart, out ns))
+                if (!Resolve(nameStart, colon - nameStart, out ns, out _))
                 {
                     return false;
                 }
@@ -436,9 +418,9 @@ internal static partial class DuisReader
             }
             else
             {
-                if (_depth >= MaxDepth)
+                if (_depth >= _frames.Length)
                 {
-                    return Fail(DuisParseErrorCode.LimitExceeded, tagStart, "Elements are nested deeper than " + MaxDepth.ToString(CultureInfo.InvariantCulture) + " levels");
+                    return Fail(DuisParseErrorCode.LimitExceeded, tagStart, "Elements are nested deeper than " + _frames.Length.ToString(CultureInfo.InvariantCulture) + " levels (DuisReaderOptions.MaxDepth)");
                 }
 
                 if (!ChildContext(_frames[_depth - 1].Context, ns, local, localStart, tagStart, out context))
@@ -483,7 +465,7 @@ internal static partial class DuisReader
             return true;
         }
 
-        private bool ParseAttribute(int p, ref int attributeCount, out int end)
+        private bool ParseAttribute(int p, int bindingMark, ref int attributeCount, out int end)
         {
             end = p;
             int nameEnd = ScanQName(p, out int colon);
@@ -515,16 +497,21 @@ internal static partial class DuisReader
                 return Fail(DuisParseErrorCode.MalformedXml, i, "Expected a quoted attribute value");
             }
 
-            if (attributeCount == MaxAttributes)
-            {
-                return Fail(DuisParseErrorCode.LimitExceeded, p, "More than " + MaxAttributes.ToString(CultureInfo.InvariantCulture) + " attributes on one element");
-            }
-
-            _attributes[attributeCount++] = new Range(p, nameEnd);
-
             var name = _buf[p..nameEnd];
-            bool isDefaultDeclaration = name.SequenceEqual("xmlns"u8);
+            bool isDefaultDeclaration = colon < 0 && name.SequenceEqual("xmlns"u8);
             bool isPrefixDeclaration = colon == p + 5 && name.StartsWith("xmlns:"u8);
+            bool isDeclaration = isDefaultDeclaration || isPrefixDeclaration;
+            if (!isDeclaration)
+            {
+                // Namespace declarations are counted against MaxNamespaceDeclarations instead, and checked for
+                // duplicates among this element's bindings.
+                if (attributeCount == _attributes.Length)
+                {
+                    return Fail(DuisParseErrorCode.LimitExceeded, p, "More than " + _attributes.Length.ToString(CultureInfo.InvariantCulture) + " attributes on one element (DuisReaderOptions.MaxAttributesPerElement)");
+                }
+
+                _attributes[attributeCount++] = new Range(p, nameEnd);
+            }
 
             // Scan the value, decoding it only for a namespace declaration (to classify the URI).
             var stops = quote == (byte)'"' ? s_doubleQuotedStops : s_singleQuotedStops;
@@ -542,7 +529,7 @@ internal static partial class DuisReader
                     return Fail(DuisParseErrorCode.UnexpectedEnd, _buf.Length, "The message ends inside an attribute value (truncated?)");
                 }
 
-                if ((isDefaultDeclaration || isPrefixDeclaration) && rel > 0)
+                if (isDeclaration && rel > 0)
                 {
                     AppendScratch(_buf.Slice(v, rel), ref scratchLength, ref scratchOverflow);
                 }
@@ -572,41 +559,7 @@ internal static partial class DuisReader
             }
 
             end = v + 1;
-            if (isDefaultDeclaration || isPrefixDeclaration)
-            {
-                var uri = decoded || scratchOverflow ? _uriScratch[..scratchLength] : _buf[valueStart..v];
-                Ns kind = scratchOverflow ? Ns.Other : Classify(uri);
-                if (isPrefixDeclaration)
-                {
-                    var prefix = _buf[(colon + 1)..nameEnd];
-                    if (prefix.SequenceEqual("xmlns"u8))
-                    {
-                        return Fail(DuisParseErrorCode.MalformedXml, p, "The prefix 'xmlns' cannot be declared");
-                    }
-
-                    if (kind == Ns.None)
-                    {
-                        return Fail(DuisParseErrorCode.MalformedXml, p, "A namespace prefix cannot be bound to an empty URI");
-                    }
-
-                    if (prefix.SequenceEqual("xml"u8))
-                    {
-                        return true; // The xml prefix is predefined; redeclaring it changes nothing here.
-                    }
-                }
-
-                if (_bindingCount == MaxNamespaceBindings)
-                {
-                    return Fail(DuisParseErrorCode.LimitExceeded, p, "More than " + MaxNamespaceBindings.ToString(CultureInfo.InvariantCulture) + " namespace declarations in scope");
-                }
-
-                ref var binding = ref _bindings[_bindingCount++];
-                binding.PrefixStart = isPrefixDeclaration ? colon + 1 : p;
-                binding.PrefixLength = isPrefixDeclaration ? nameEnd - colon - 1 : 0;
-                binding.Uri = kind;
-            }
-
-            return true;
+            return !isDeclaration || DeclareNamespace(p, isPrefixDeclaration ? colon + 1 : -1, nameEnd, bindingMark, valueStart, v, decoded, scratchLength, scratchOverflow);
         }
     }
 }

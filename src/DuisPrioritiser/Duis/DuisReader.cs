@@ -3,6 +3,7 @@
 // .Capture.cs (extracted text) and .Fields.cs (DUIS elements and values).
 
 using System.Buffers;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -21,21 +22,12 @@ namespace DuisPrioritiser.Duis;
 /// DUIS fields are picked out by namespace URI and local name as the tokens go by. Text that is not extracted (GBCS
 /// payloads, signatures) is skipped with a vectorised search for the next markup byte.</para>
 /// <para>Work is linear in the input and memory is fixed: every structure lives on the stack with a hard bound
-/// (<see cref="MaxDepth"/>, <see cref="MaxAttributes"/>, <see cref="MaxNamespaceBindings"/>). DTDs are refused as
+/// (<see cref="DuisReaderLimits"/>: depth, attributes per element, namespace declarations in scope). DTDs are refused as
 /// soon as <c>&lt;!DOCTYPE</c> is seen, so no entity is expanded and nothing external is resolved.</para>
 /// <para>It is not a schema validator and does not check the XML signature.</para>
 /// </remarks>
 internal static partial class DuisReader
 {
-    /// <summary>The deepest element nesting accepted.</summary>
-    public const int MaxDepth = 64;
-
-    /// <summary>The most attributes (namespace declarations included) on one element.</summary>
-    public const int MaxAttributes = 32;
-
-    /// <summary>The most namespace declarations in scope at once.</summary>
-    public const int MaxNamespaceBindings = 64;
-
     /// <summary>The most bytes of an extracted value kept when it has to be decoded (references, CDATA, comments inside).</summary>
     public const int CaptureCapacity = 256;
 
@@ -46,11 +38,18 @@ internal static partial class DuisReader
     private static readonly SearchValues<byte> s_singleQuotedStops = SearchValues.Create(WithControls("'<&"u8));
     private static readonly SearchValues<byte> s_controls = SearchValues.Create(WithControls(default));
 
+    /// <summary>Reads <paramref name="xml"/> with the default limits; never throws for any input.</summary>
+    public static bool TryRead(ReadOnlyMemory<byte> xml, [NotNullWhen(true)] out DuisMessage? message, out DuisParseError error)
+        => TryRead(xml, DuisReaderLimits.Default, out message, out error);
+
     /// <summary>Reads <paramref name="xml"/>; never throws for any input.</summary>
-    public static bool TryRead(ReadOnlyMemory<byte> xml, int maxMessageBytes, [NotNullWhen(true)] out DuisMessage? message, out DuisParseError error)
+    /// <remarks>The limits must come from <see cref="DuisReaderLimits.From"/> or <see cref="DuisReaderLimits.Default"/>
+    /// (validated): the structural ones size the stack buffers, at most 1,024 entries each.</remarks>
+    public static bool TryRead(ReadOnlyMemory<byte> xml, in DuisReaderLimits limits, [NotNullWhen(true)] out DuisMessage? message, out DuisParseError error)
     {
         message = null;
         var span = xml.Span;
+        int maxMessageBytes = limits.MaxMessageBytes;
         if (span.Length > maxMessageBytes)
         {
             error = CreateError(span, DuisParseErrorCode.MessageTooLarge, 0,
@@ -58,9 +57,12 @@ internal static partial class DuisReader
             return false;
         }
 
-        Span<Frame> frames = stackalloc Frame[MaxDepth];
-        Span<NamespaceBinding> bindings = stackalloc NamespaceBinding[MaxNamespaceBindings];
-        Span<Range> attributes = stackalloc Range[MaxAttributes];
+        Debug.Assert(limits.MaxDepth is >= 1 and <= DuisReaderOptions.MaxStructuralLimit, "validated limits");
+        Debug.Assert(limits.MaxAttributesPerElement is >= 1 and <= DuisReaderOptions.MaxStructuralLimit, "validated limits");
+        Debug.Assert(limits.MaxNamespaceDeclarations is >= 1 and <= DuisReaderOptions.MaxStructuralLimit, "validated limits");
+        Span<Frame> frames = stackalloc Frame[Math.Clamp(limits.MaxDepth, 1, DuisReaderOptions.MaxStructuralLimit)];
+        Span<NamespaceBinding> bindings = stackalloc NamespaceBinding[Math.Clamp(limits.MaxNamespaceDeclarations, 1, DuisReaderOptions.MaxStructuralLimit)];
+        Span<Range> attributes = stackalloc Range[Math.Clamp(limits.MaxAttributesPerElement, 1, DuisReaderOptions.MaxStructuralLimit)];
         Span<byte> capture = stackalloc byte[CaptureCapacity];
         Span<byte> uriScratch = stackalloc byte[UriScratchCapacity];
         var parser = new Parser(span, frames, bindings, attributes, capture, uriScratch);
@@ -108,6 +110,12 @@ internal static partial class DuisReader
         Duis,
         ResponseAndAlert,
         Other,
+
+        /// <summary>http://www.w3.org/XML/1998/namespace, bound to the xml prefix and to nothing else.</summary>
+        Xml,
+
+        /// <summary>http://www.w3.org/2000/xmlns/, which may never be declared.</summary>
+        Xmlns,
     }
 
     private enum Ctx : byte
@@ -174,7 +182,14 @@ internal static partial class DuisReader
     {
         public int PrefixStart;
         public int PrefixLength;
+
+        // The declaration's raw value (between the quotes), to compare URIs for duplicate expanded attribute names.
+        public int UriStart;
+        public int UriLength;
         public Ns Uri;
+
+        // True when the raw value holds a reference or a literal tab, CR or LF, so it must be normalised to compare.
+        public bool UriNeedsNormalising;
     }
 
     private ref partial struct Parser
@@ -283,9 +298,11 @@ internal static partial class DuisReader
                 return Fail(DuisParseErrorCode.UnsupportedEncoding, 0, "The message looks UTF-16 (or has a NUL byte at its start): DUIS messages must be UTF-8");
             }
 
-            if (!Utf8.IsValid(buf))
+            // ASCII is valid UTF-8 and holds no non-character, so only the rest from the first non-ASCII byte is checked.
+            int nonAscii = buf.IndexOfAnyInRange((byte)0x80, (byte)0xFF);
+            if (nonAscii >= 0 && !CheckNonAscii(nonAscii))
             {
-                return Fail(DuisParseErrorCode.InvalidUtf8, FindInvalidUtf8(buf), "The message is not valid UTF-8");
+                return false;
             }
 
             int p = 0;
@@ -412,6 +429,41 @@ internal static partial class DuisReader
             ErrorOffset = offset;
             ErrorDetail = detail;
             return false;
+        }
+
+        /// <summary>From the first non-ASCII byte on: valid UTF-8 (vectorised), and no U+FFFE or U+FFFF anywhere (these
+        /// are the only non-characters valid UTF-8 can still encode besides the C0 controls, which the tokenizer
+        /// rejects where it scans text).</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private bool CheckNonAscii(int from)
+        {
+            var rest = _buf[from..];
+            if (!Utf8.IsValid(rest))
+            {
+                return Fail(DuisParseErrorCode.InvalidUtf8, from + FindInvalidUtf8(rest), "The message is not valid UTF-8");
+            }
+
+            // U+FFFE is EF BF BE and U+FFFF is EF BF BF in UTF-8.
+            ReadOnlySpan<byte> lead = [0xEF, 0xBF];
+            int at = 0;
+            while (true)
+            {
+                int rel = rest[at..].IndexOf(lead);
+                if (rel < 0)
+                {
+                    return true;
+                }
+
+                at += rel;
+                if (at + 2 < rest.Length && rest[at + 2] >= 0xBE)
+                {
+                    return Fail(DuisParseErrorCode.InvalidCharacter, from + at, rest[at + 2] == 0xBE
+                        ? "The character U+FFFE is not allowed in XML"
+                        : "The character U+FFFF is not allowed in XML");
+                }
+
+                at += 2;
+            }
         }
 
         private static int FindInvalidUtf8(ReadOnlySpan<byte> buf)

@@ -8,12 +8,12 @@ namespace DuisPrioritiser.Release;
 /// <content>One-call intake of raw DUIS bytes: read, classify, enqueue.</content>
 public sealed partial class ResponseReleaseScheduler
 {
-    private readonly int _maxMessageBytes;
+    private readonly DuisReaderLimits _readerLimits;
 
     /// <inheritdoc />
     public IntakeResult TryEnqueue(ReadOnlyMemory<byte> xml)
     {
-        if (!DuisReader.TryRead(xml, _maxMessageBytes, out var message, out var error))
+        if (!DuisReader.TryRead(xml, _readerLimits, out var message, out var error))
         {
             Log.RejectedInvalid(_logger, error.Code, error.Message);
             _metrics.Rejected("invalid", null);
@@ -32,7 +32,7 @@ public sealed partial class ResponseReleaseScheduler
             return ValueTask.FromCanceled<IntakeResult>(cancellationToken);
         }
 
-        if (!DuisReader.TryRead(xml, _maxMessageBytes, out var message, out var error))
+        if (!DuisReader.TryRead(xml, _readerLimits, out var message, out var error))
         {
             Log.RejectedInvalid(_logger, error.Code, error.Message);
             _metrics.Rejected("invalid", null);

@@ -77,7 +77,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         _fullMode = options.FullMode;
         _defaultLevel = options.DefaultLevel;
         _classifier = classifier ?? PriorityClassifier.Combine(options.DefaultLevel, new RuleBasedPriorityClassifier(options.Overrides), DuisDefaultPriorityClassifier.Instance);
-        _maxMessageBytes = options.Reader.MaxMessageBytes;
+        _readerLimits = DuisReaderLimits.From(options.Reader, nameof(options));
         _timeProvider = timeProvider ?? TimeProvider.System;
         _policy = drainPolicy ?? DrainPolicies.Create(options, _timeProvider);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
