@@ -10,6 +10,28 @@ namespace DuisPrioritiser.Duis;
 /// <content>Scanning XML names and QNames.</content>
 internal static partial class DuisReader
 {
+    /// <summary>XML 1.0 (5th edition) NameStartChar for a non-ASCII character, ':' excluded (Namespaces in XML).</summary>
+    internal static bool IsNameStartChar(int c) => c switch
+    {
+        >= 0xC0 and <= 0xD6 => true,
+        >= 0xD8 and <= 0xF6 => true,
+        >= 0xF8 and <= 0x2FF => true,
+        >= 0x370 and <= 0x37D => true,
+        >= 0x37F and <= 0x1FFF => true,
+        >= 0x200C and <= 0x200D => true,
+        >= 0x2070 and <= 0x218F => true,
+        >= 0x2C00 and <= 0x2FEF => true,
+        >= 0x3001 and <= 0xD7FF => true,
+        >= 0xF900 and <= 0xFDCF => true,
+        >= 0xFDF0 and <= 0xFFFD => true,
+        >= 0x10000 and <= 0xEFFFF => true,
+        _ => false,
+    };
+
+    /// <summary>XML 1.0 (5th edition) NameChar for a non-ASCII character.</summary>
+    internal static bool IsNameCharacter(int c)
+        => IsNameStartChar(c) || c == 0xB7 || c is >= 0x300 and <= 0x36F || c is >= 0x203F and <= 0x2040;
+
     private ref partial struct Parser
     {
         /// <summary>Per byte: 1 when it may continue a name (ASCII NameChar minus ':', the QName separator), 2 when it
@@ -32,28 +54,6 @@ internal static partial class DuisReader
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool IsNameChar(byte b) => (NameClass[b] & 1) != 0;
-
-        /// <summary>XML 1.0 (5th edition) NameStartChar for a non-ASCII character, ':' excluded (Namespaces in XML).</summary>
-        internal static bool IsNameStartChar(int c) => c switch
-        {
-            >= 0xC0 and <= 0xD6 => true,
-            >= 0xD8 and <= 0xF6 => true,
-            >= 0xF8 and <= 0x2FF => true,
-            >= 0x370 and <= 0x37D => true,
-            >= 0x37F and <= 0x1FFF => true,
-            >= 0x200C and <= 0x200D => true,
-            >= 0x2070 and <= 0x218F => true,
-            >= 0x2C00 and <= 0x2FEF => true,
-            >= 0x3001 and <= 0xD7FF => true,
-            >= 0xF900 and <= 0xFDCF => true,
-            >= 0xFDF0 and <= 0xFFFD => true,
-            >= 0x10000 and <= 0xEFFFF => true,
-            _ => false,
-        };
-
-        /// <summary>XML 1.0 (5th edition) NameChar for a non-ASCII character.</summary>
-        internal static bool IsNameCharacter(int c)
-            => IsNameStartChar(c) || c == 0xB7 || c is >= 0x300 and <= 0x36F || c is >= 0x203F and <= 0x2040;
 
         /// <summary>The end of the non-ASCII character at <paramref name="i"/> when it is a NameStartChar
         /// (<paramref name="start"/>) or NameChar; otherwise <paramref name="i"/>.</summary>

@@ -92,7 +92,7 @@ internal static partial class DuisReader
                 }
                 else if (stage == 1 && name.SequenceEqual("encoding"u8))
                 {
-                    if (!Ascii.EqualsIgnoreCase(value, "UTF-8"u8) && !Ascii.EqualsIgnoreCase(value, "UTF8"u8))
+                    if (!Ascii.EqualsIgnoreCase(value, "UTF-8"u8))
                     {
                         return Fail(DuisParseErrorCode.UnsupportedEncoding, v + 1, "The XML declaration names an encoding other than UTF-8: DUIS messages must be UTF-8");
                     }
