@@ -298,9 +298,9 @@ internal static partial class DuisReader
                 return Fail(DuisParseErrorCode.UnsupportedEncoding, 0, "The message looks UTF-16 (or has a NUL byte at its start): DUIS messages must be UTF-8");
             }
 
-            // ASCII is valid UTF-8 and holds no non-character, so only the rest from the first non-ASCII byte is checked.
-            int nonAscii = buf.IndexOfAnyInRange((byte)0x80, (byte)0xFF);
-            if (nonAscii >= 0 && !CheckNonAscii(nonAscii))
+            // ASCII (the usual DUIS message) is valid UTF-8 and holds no non-character: one vectorised pass decides it.
+            // Otherwise only the rest from the first non-ASCII byte is checked.
+            if (!Ascii.IsValid(buf) && !CheckNonAscii(buf.IndexOfAnyInRange((byte)0x80, (byte)0xFF)))
             {
                 return false;
             }
