@@ -21,7 +21,7 @@ internal sealed class SchedulerIntake
 {
     private readonly IPriorityClassifier _classifier;
     private readonly PriorityLevel _defaultLevel;
-    private readonly int _maxMessageBytes;
+    private readonly DuisReaderLimits _readerLimits;
     private readonly DuplicateWindow? _duplicates;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -31,7 +31,7 @@ internal sealed class SchedulerIntake
     {
         _defaultLevel = options.DefaultLevel;
         _classifier = classifier ?? PriorityClassifier.Combine(options.DefaultLevel, new RuleBasedPriorityClassifier(options.Overrides), DuisDefaultPriorityClassifier.Instance);
-        _maxMessageBytes = options.Reader.MaxMessageBytes;
+        _readerLimits = DuisReaderLimits.From(options.Reader, nameof(options));
         _timeProvider = timeProvider;
         _logger = logger;
         _anchor = new ClockAnchor(timeProvider.GetUtcNow(), timeProvider.GetTimestamp());
@@ -52,7 +52,7 @@ internal sealed class SchedulerIntake
     /// <summary>Reads raw bytes; logs a refusal. Never throws for bad input.</summary>
     public bool TryRead(ReadOnlyMemory<byte> xml, out DuisMessage message, out DuisParseError error)
     {
-        if (DuisReader.TryRead(xml, _maxMessageBytes, out var read, out error))
+        if (DuisReader.TryRead(xml, _readerLimits, out var read, out error))
         {
             message = read;
             return true;
