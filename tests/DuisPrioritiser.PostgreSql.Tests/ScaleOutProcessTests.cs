@@ -132,12 +132,19 @@ public sealed class ScaleOutProcessTests
 
         var accepted = new HashSet<string>();
         int unavailable = 0;
-        var restart = Task.CompletedTask;
-        for (int n = 0; n < 600; n += 20)
+        // Accept batches before, during and after the crash-restart: until it has finished and 10 more batches went in.
+        Task? restart = null;
+        int afterRestart = 0;
+        for (int n = 0; afterRestart < 10 && n < 100_000; n += 20)
         {
             if (n == 200)
             {
                 restart = Task.Run(() => PostgresServer.Control("restart-immediate"));
+            }
+
+            if (restart is { IsCompleted: true })
+            {
+                afterRestart++;
             }
 
             var items = Enumerable.Range(n, 20).Select(k => (Name(k), (PriorityLevel)(k % 5), (string?)Name(k))).ToArray();
@@ -166,7 +173,7 @@ public sealed class ScaleOutProcessTests
             await Task.Delay(10);
         }
 
-        await restart;
+        await restart!;
         await WaitUntilAsync(() => Acked(events).IsSupersetOf(accepted), TimeSpan.FromSeconds(60));
         foreach (var host in hosts)
         {
