@@ -31,7 +31,7 @@ namespace DuisPrioritiser.Release;
 /// block, and durability takes a disk flush or a round trip); use <c>EnqueueAsync</c>.</para>
 /// <para>Construct it directly, or register it with <c>services.AddResponsePrioritisation()</c>.</para>
 /// </remarks>
-public sealed class ResponseReleaseScheduler : IResponseReleaseScheduler, IDisposable, ISchedulerGauges, IRecoveryControl
+public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler, IDisposable, ISchedulerGauges, IRecoveryControl
 {
     private readonly SchedulerIntake _intake;
     private readonly BacklogGate _gate;
@@ -132,7 +132,7 @@ public sealed class ResponseReleaseScheduler : IResponseReleaseScheduler, IDispo
     public long Count => _release.HeldCount;
 
     /// <summary>Gets the drain policy in use.</summary>
-    public IDrainPolicy DrainPolicy => _policy;
+    public IDrainPolicy DrainPolicy => _policy is Tuning.Internal.SwappableDrainPolicy swappable ? swappable.Current : _policy;
 
     /// <summary>Gets how many duplicate messages were suppressed (reported as <see cref="EnqueueResult.AcceptedDuplicate"/> and not enqueued again).</summary>
     public long DuplicatesSuppressed => _intake.DuplicatesSuppressed;
@@ -443,6 +443,7 @@ public sealed class ResponseReleaseScheduler : IResponseReleaseScheduler, IDispo
 
         long timestamp = _timeProvider.GetTimestamp();
         _intake.Stamp(message, timestamp);
+        message.CaptureIntakeTraceContext();
         _backlog.Add((int)level, new QueuedEntry(message, timestamp, token));
         _recovery.OnArrival(_gate.Held, timestamp);
         _metrics.Enqueued(level, message.Kind);
@@ -653,6 +654,7 @@ public sealed class ResponseReleaseScheduler : IResponseReleaseScheduler, IDispo
 
         long timestamp = _timeProvider.GetTimestamp();
         _intake.Stamp(message, timestamp);
+        message.CaptureIntakeTraceContext();
         AppendOutcome outcome;
         try
         {

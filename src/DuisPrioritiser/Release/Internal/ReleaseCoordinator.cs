@@ -53,6 +53,9 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
 
     public long DeferredCount => _lanes.DeferredCount;
 
+    /// <summary>Applies new per-alert-code limits (validated by the caller) to the next releases.</summary>
+    public void RetuneLanes(TrafficOptions? options) => _lanes.Retune(options, _timeProvider.TimestampFrequency);
+
     /// <summary>Gets or sets the instruments; set once the scheduler is built.</summary>
     public SchedulerMetrics? Metrics { get; set; }
 
