@@ -24,6 +24,14 @@ internal static class DocumentSnippets
         #endregion
     }
 
+    public static void ScaleOut(WebApplicationBuilder builder)
+    {
+        #region scale-out-use-postgresql
+        builder.Services.AddResponsePrioritisation(builder.Configuration.GetSection("DuisPrioritiser"))
+            .UsePostgreSql(builder.Configuration.GetConnectionString("DuisBacklog")!);
+        #endregion
+    }
+
     public static void Tuning(WebApplication app)
     {
         #region configuration-tuning
