@@ -3,6 +3,7 @@ using DuisPrioritiser.Duis;
 using DuisPrioritiser.Health;
 using DuisPrioritiser.Journal;
 using DuisPrioritiser.Release;
+using DuisPrioritiser.Storage;
 using DuisPrioritiser.Tuning;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -29,6 +30,12 @@ internal static class DocumentSnippets
         #region scale-out-use-postgresql
         builder.Services.AddResponsePrioritisation(builder.Configuration.GetSection("DuisPrioritiser"))
             .UsePostgreSql(builder.Configuration.GetConnectionString("DuisBacklog")!);
+    public static void UseBacklogStore(IServiceCollection services, Func<IServiceProvider, IBacklogStore> createMyStore)
+    {
+        #region architecture-use-backlog-store
+        services.AddResponsePrioritisation()
+            .UseBacklogStore(sp => createMyStore(sp));   // or .UseBacklogStore<MyStore>()
+        // DuisPrioritiser.PostgreSql's .UsePostgreSql(...) registers its store the same way.
         #endregion
     }
 
