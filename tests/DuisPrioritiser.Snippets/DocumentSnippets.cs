@@ -30,6 +30,9 @@ internal static class DocumentSnippets
         #region scale-out-use-postgresql
         builder.Services.AddResponsePrioritisation(builder.Configuration.GetSection("DuisPrioritiser"))
             .UsePostgreSql(builder.Configuration.GetConnectionString("DuisBacklog")!);
+        #endregion
+    }
+
     public static void UseBacklogStore(IServiceCollection services, Func<IServiceProvider, IBacklogStore> createMyStore)
     {
         #region architecture-use-backlog-store
