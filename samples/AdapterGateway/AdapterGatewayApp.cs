@@ -31,10 +31,11 @@ public static class AdapterGatewayApp
         // DuisPrioritiser, configured from the "DuisPrioritiser" section of appsettings.json, releasing to the
         // simulated back-end. The durable journal (DuisPrioritiser:Journal:Directory, or .UseFileJournal(path) on
         // this builder) makes POST /duis answer 204 only once the message is on disk.
-        builder.Services
+        var prioritisation = builder.Services
             .AddResponsePrioritisation(builder.Configuration.GetSection(ResponsePrioritisationOptions.SectionName))
             .AddHandler<SimulatedBackEnd>()
             .AddHealthCheck();
+
 
         builder.Services.AddSingleton<BackEndControl>();
         builder.Services.AddOptions<AdapterGatewayOptions>()
@@ -58,6 +59,17 @@ public static class AdapterGatewayApp
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
         configure?.Invoke(builder);
+
+        // Scale-out (read after `configure`, so a test's configuration counts): one setting,
+        // ConnectionStrings:DuisBacklog (or the environment variable ConnectionStrings__DuisBacklog), puts the backlog
+        // in PostgreSQL, shared by every gateway instance pointing at the same database (options in the "PostgreSqlBacklog" section). POST /duis then answers 204 only once the
+        // message is committed there, and 503 + Retry-After while the database cannot be reached.
+        var backlog = builder.Configuration.GetConnectionString("DuisBacklog");
+        if (!string.IsNullOrWhiteSpace(backlog))
+        {
+            prioritisation.UsePostgreSql(backlog);
+            builder.Services.Configure<DuisPrioritiser.PostgreSql.PostgreSqlBacklogOptions>(builder.Configuration.GetSection("PostgreSqlBacklog"));
+        }
 
         var app = builder.Build();
         app.MapPost("/duis", DuisIntakeEndpoint.HandleAsync);

@@ -19,6 +19,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Answered 503 for an intake outcome this gateway does not know ({Status}); map it in DuisIntakeEndpoint")]
     public static partial void UnknownStatus(ILogger logger, IntakeStatus status);
 
+    [LoggerMessage(EventId = 7006, Level = LogLevel.Warning, Message = "Answered 503: the backlog store is unavailable ({Reason}); the DCC will resend the message")]
+    public static partial void StoreUnavailable(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Rejected a DUIS message larger than {MaxBytes} bytes (Content-Length {ContentLength})")]
     public static partial void TooLarge(ILogger logger, long? contentLength, int maxBytes);
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using DuisPrioritiser;
 using DuisPrioritiser.Release;
+using DuisPrioritiser.Storage;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -48,7 +49,18 @@ internal static class DuisIntakeEndpoint
         }
 
         // The scheduler keeps these bytes in the envelope: the array is the message's own from here on.
-        var result = await scheduler.EnqueueAsync(body, context.RequestAborted).ConfigureAwait(false);
+        IntakeResult result;
+        try
+        {
+            result = await scheduler.EnqueueAsync(body, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BacklogStoreUnavailableException ex)
+        {
+            // A shared store (PostgreSQL) cannot be reached: not accepted, so the DCC keeps it and resends.
+            Log.StoreUnavailable(logger, ex.Message);
+            return Unavailable(context.Response, ex.RetryAfter ?? gateway.Value.RetryAfterFull, "Backlog unavailable", "The gateway cannot reach its backlog store; the message was not accepted. Resend after Retry-After.");
+        }
+
         return ToHttpResult(result, context.Response, gateway.Value, logger);
     }
 
