@@ -38,6 +38,8 @@ public static class ResponsePrioritisationServiceCollectionExtensions
         services.TryAddSingleton(CreateScheduler);
         services.TryAddSingleton<IResponseReleaseScheduler>(static sp => sp.GetRequiredService<ResponseReleaseScheduler>());
         services.TryAddSingleton<IRecoveryControl>(static sp => sp.GetRequiredService<ResponseReleaseScheduler>());
+        services.TryAddSingleton<Release.Internal.ReleaseGate>();
+        services.TryAddSingleton<IReleaseControl>(static sp => sp.GetRequiredService<Release.Internal.ReleaseGate>());
         return new ResponsePrioritisationBuilder(services);
     }
 
