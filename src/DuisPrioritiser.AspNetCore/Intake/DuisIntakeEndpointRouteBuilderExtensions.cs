@@ -53,7 +53,6 @@ public static class DuisIntakeEndpointRouteBuilderExtensions
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetRequiredService<ILogger<DuisIntakeHandler>>());
         return endpoints.MapPost(pattern, (Func<HttpContext, Task>)handler.HandleAsync)
-            .WithDisplayName("DUIS intake")
-            .WithMetadata(new Microsoft.AspNetCore.Http.Metadata.AcceptsMetadata(["application/xml", "text/xml"]));
+            .WithDisplayName("DUIS intake");
     }
 }
