@@ -56,10 +56,15 @@ internal sealed class AdminEndpoints
         group.MapDelete("/dead-letters/{id}", (Func<HttpContext, Task>)NoDeadLetterStoreAsync);
         group.MapGet("/dashboard", (Func<HttpContext, Task>)(context =>
         {
-            context.Response.Redirect(context.Request.PathBase + context.Request.Path + "/");
-            return Task.CompletedTask;
+            // The page's files are addressed relative to it, so it is served only at the address with the slash.
+            if (context.Request.Path.Value?.EndsWith('/') != true)
+            {
+                context.Response.Redirect(context.Request.PathBase + context.Request.Path + "/" + context.Request.QueryString);
+                return Task.CompletedTask;
+            }
+
+            return DashboardAssets.WriteAsync(context, "index.html");
         }));
-        group.MapGet("/dashboard/", (Func<HttpContext, Task>)(context => DashboardAssets.WriteAsync(context, "index.html")));
         group.MapGet("/dashboard/data", (Func<HttpContext, Task>)WriteDashboardDataAsync);
         group.MapGet("/dashboard/{file}", (Func<HttpContext, string, Task>)DashboardAssets.WriteAsync);
     }

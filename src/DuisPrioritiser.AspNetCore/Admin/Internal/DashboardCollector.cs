@@ -64,7 +64,7 @@ internal sealed class DashboardCollector : IDisposable
                         or DuisPrioritiserTelemetry.ReleaseWait
                         or DuisPrioritiserTelemetry.ReleaseInFlightLimit)
                 {
-                    listener.EnableMeasurementEvents(instrument);
+                    listener.EnableMeasurementEvents(instrument, this);
                 }
             },
         };
