@@ -36,12 +36,29 @@
     return dt > 0 ? Math.max(0, (last[column] - first[column]) / dt) : null;
   }
 
+  // The charts span the last hour; until an hour of history exists, from the first point (at least 2 minutes).
+  function timeWindow() {
+    const end = history[history.length - 1][1];
+    const start = Math.min(Math.max(end - 3600 * 1000, history[0][1]), end - 120 * 1000);
+    return [start, end];
+  }
+
+  function timeAxis(svg, x, start, end, y) {
+    const minutes = (end - start) / 60000;
+    for (let i = 0; i <= 4; i++) {
+      const t = start + (end - start) * i / 4;
+      const ago = Math.round(minutes * (4 - i) / 4);
+      const label = i === 4 ? "now" : `−${ago} min`;
+      svg.append(el("text", { class: "axis", x: x(t), y, "text-anchor": i === 0 ? "start" : i === 4 ? "end" : "middle" }, label));
+    }
+  }
+
   function drawHeld() {
     const svg = document.getElementById("held-chart");
     const W = 900, H = 240, left = 56, bottom = 18, top = 8;
     svg.replaceChildren();
     if (history.length === 0) return;
-    const end = history[history.length - 1][1], start = end - 3600 * 1000;
+    const [start, end] = timeWindow();
     let max = 1;
     for (const p of history) { let s = 0; for (let l = 0; l < 5; l++) s += p[2 + l]; if (s > max) max = s; }
     const x = (t) => left + (W - left - 4) * (t - start) / (end - start || 1);
@@ -51,9 +68,7 @@
       svg.append(el("line", { class: "grid", x1: left, x2: W, y1: y(v), y2: y(v) }));
       svg.append(el("text", { class: "axis", x: left - 6, y: y(v) + 4, "text-anchor": "end" }, fmt(v)));
     }
-    for (const [label, minutes] of [["−60 min", 60], ["−45", 45], ["−30", 30], ["−15", 15], ["now", 0]]) {
-      svg.append(el("text", { class: "axis", x: x(end - minutes * 60000), y: H - 4, "text-anchor": minutes === 60 ? "start" : minutes === 0 ? "end" : "middle" }, label));
-    }
+    timeAxis(svg, x, start, end, H - 4);
     // Stacked areas, lowest priority at the bottom so Critical sits on top where the eye lands.
     const base = history.map(() => 0);
     for (let l = 4; l >= 0; l--) {
@@ -72,7 +87,7 @@
     svg.replaceChildren();
     if (history.length < 2) return;
     const rates = history.map((_, i) => ratePerSecond(history, i, 8));
-    const end = history[history.length - 1][1], start = end - 3600 * 1000;
+    const [start, end] = timeWindow();
     const max = Math.max(1, ...rates);
     const x = (t) => left + (W - left - 4) * (t - start) / (end - start || 1);
     const y = (v) => top + (H - top - bottom) * (1 - v / max);
@@ -92,6 +107,8 @@
     set("release", s.releasePaused === null ? "n/a" : s.releasePaused ? "Paused" : "Running");
     tile("tile-release", s.releasePaused ? "bad" : "ok");
     set("held", fmt(s.held));
+    const fill = s.capacity > 0 ? s.held / s.capacity : 0;
+    tile("tile-held", fill >= 0.9 ? "bad" : fill >= 0.5 ? "warn" : "");
     set("capacity", fmt(s.capacity));
     set("deferred", fmt(s.deferred));
     set("in-flight", fmt(s.inFlight));
