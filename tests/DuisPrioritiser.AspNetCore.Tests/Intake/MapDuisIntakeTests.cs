@@ -204,12 +204,14 @@ public sealed class MapDuisIntakeTests
         Assert.That(response.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(42)));
     }
 
-    [Test]
-    public async Task Post_StoreCannotMakeItDurable_503WithUnavailableRetryAfter()
+    private static readonly Exception[] s_storeFailures = [new JournalWriteException("disk full"), new Storage.BacklogStoreUnavailableException("database down")];
+
+    [TestCaseSource(nameof(s_storeFailures))]
+    public async Task Post_StoreCannotMakeItDurable_503WithUnavailableRetryAfter(Exception failure)
     {
         var scheduler = new Mock<IResponseReleaseScheduler>();
         scheduler.Setup(s => s.EnqueueAsync(It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
-            .ThrowsAsync(new JournalWriteException("disk full"));
+            .ThrowsAsync(failure);
         await using var app = await StartAsync(intake: intake => intake.RetryAfterUnavailable = TimeSpan.FromSeconds(11), scheduler: scheduler.Object);
         using var client = app.CreateClient();
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using DuisPrioritiser.Journal;
 using DuisPrioritiser.Release;
+using DuisPrioritiser.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -84,7 +85,7 @@ internal sealed class DuisIntakeHandler
             // The scheduler keeps these bytes in the envelope: the array is the message's own from here on.
             result = await _scheduler.EnqueueAsync(body, context.RequestAborted).ConfigureAwait(false);
         }
-        catch (JournalWriteException exception)
+        catch (Exception exception) when (exception is JournalWriteException or BacklogStoreUnavailableException)
         {
             Log.StoreUnavailable(_logger, exception);
             await WriteUnavailableAsync(context, _options.RetryAfterUnavailable, "Store unavailable", "The message could not be made durable, so it was not accepted; resend after Retry-After.").ConfigureAwait(false);
