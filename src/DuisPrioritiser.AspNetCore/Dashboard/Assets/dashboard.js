@@ -47,8 +47,8 @@
     const minutes = (end - start) / 60000;
     for (let i = 0; i <= 4; i++) {
       const t = start + (end - start) * i / 4;
-      const ago = Math.round(minutes * (4 - i) / 4);
-      const label = i === 4 ? "now" : `−${ago} min`;
+      const ago = minutes * (4 - i) / 4;
+      const label = i === 4 ? "now" : minutes < 10 ? `−${Math.round(ago * 60)} s` : `−${Math.round(ago)} min`;
       svg.append(el("text", { class: "axis", x: x(t), y, "text-anchor": i === 0 ? "start" : i === 4 ? "end" : "middle" }, label));
     }
   }
