@@ -106,7 +106,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     public long Count => Volatile.Read(ref _state.Value) & ~CompletedBit;
 
     /// <summary>Gets the drain policy in use.</summary>
-    public IDrainPolicy DrainPolicy => _policy;
+    public IDrainPolicy DrainPolicy => _policy is Tuning.Internal.SwappableDrainPolicy swappable ? swappable.Current : _policy;
 
     /// <inheritdoc />
     public bool TryEnqueue(DuisMessage message)
@@ -309,6 +309,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         long timestamp = _timeProvider.GetTimestamp();
         EnsureReceivedAt(message, timestamp);
+        message.CaptureIntakeTraceContext();
         _queue.Enqueue((int)level, new QueuedEntry(message, timestamp, token));
         OnArrival(timestamp);
         _metrics.Enqueued(level, message.Kind);

@@ -27,6 +27,12 @@ internal sealed class DashboardCollector : IDisposable
 
     private const int WaitSamplesPerLevel = 4096;
 
+    /// <summary>The attribute naming the level on the library's instruments (a public telemetry name).</summary>
+    private const string PriorityAttribute = "duis.priority";
+
+    /// <summary>The attribute naming why a message was refused (OpenTelemetry's <c>error.type</c>).</summary>
+    private const string ErrorTypeAttribute = "error.type";
+
     private readonly IResponseReleaseScheduler _scheduler;
     private readonly IReleaseControl? _release;
     private readonly TimeProvider _timeProvider;
@@ -215,7 +221,7 @@ internal sealed class DashboardCollector : IDisposable
                 break;
             case DuisPrioritiserTelemetry.MessagesRejected:
                 Interlocked.Add(ref _rejected, value);
-                string reason = FindTag(tags, "reason") ?? "unknown";
+                string reason = FindTag(tags, ErrorTypeAttribute) ?? "unknown";
                 lock (_rejectedByReason)
                 {
                     _rejectedByReason[reason] = _rejectedByReason.GetValueOrDefault(reason) + value;
@@ -230,7 +236,7 @@ internal sealed class DashboardCollector : IDisposable
 
     private void OnDouble(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        if (instrument.Name == DuisPrioritiserTelemetry.ReleaseWait && LevelOf(FindTag(tags, "priority")) is var level and >= 0)
+        if (instrument.Name == DuisPrioritiserTelemetry.ReleaseWait && LevelOf(FindTag(tags, PriorityAttribute)) is var level and >= 0)
         {
             _waits[level].Add(_timeProvider.GetTimestamp(), value);
         }
