@@ -22,6 +22,7 @@ public class PolicyBenchmarks
     private IDrainPolicy _bounded = null!;
     private IDrainPolicy _boundedOverdue = null!;
     private IDrainPolicy _boundedThrottled = null!;
+    private IDrainPolicy _boundedSwappable = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -34,6 +35,7 @@ public class PolicyBenchmarks
         throttled.Traffic.Critical.Recovery.Rate = 100;
         throttled.Traffic.Bulk.Recovery.Rate = 1000;
         _boundedThrottled = DrainPolicies.Create(throttled);
+        _boundedSwappable = new Tuning.Internal.SwappableDrainPolicy(DrainPolicies.Create(new ResponsePrioritisationOptions()));
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Decisions)]
@@ -44,6 +46,10 @@ public class PolicyBenchmarks
 
     [Benchmark(OperationsPerInvoke = Decisions)]
     public int DefaultBoundedStrict() => Run(_bounded, _source);
+
+    /// <summary>The default policy behind the wrapper that tuning without restart swaps (what DI registers).</summary>
+    [Benchmark(OperationsPerInvoke = Decisions)]
+    public int DefaultBoundedStrictTunable() => Run(_boundedSwappable, _source);
 
     [Benchmark(OperationsPerInvoke = Decisions)]
     public int DefaultBoundedStrictBulkOverdue() => Run(_boundedOverdue, _overdueSource);

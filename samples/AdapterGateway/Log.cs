@@ -3,7 +3,7 @@ using DuisPrioritiser.Duis;
 
 namespace AdapterGateway;
 
-/// <summary>The simulated back-end's log messages; event ids 7010-7099 (the intake's own, 8001-8008, come from DuisPrioritiser.AspNetCore).</summary>
+/// <summary>The simulated back-end's log messages; event ids 7010-7099 (the intake's own, 9001-9008, come from DuisPrioritiser.AspNetCore).</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 7010, Level = LogLevel.Debug, Message = "Back-end processed a {Level} {Kind} message after waiting {Wait} in the scheduler")]

@@ -3,6 +3,7 @@ using DuisPrioritiser.Duis;
 using DuisPrioritiser.Health;
 using DuisPrioritiser.Journal;
 using DuisPrioritiser.Release;
+using DuisPrioritiser.Storage;
 using DuisPrioritiser.Tuning;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -21,6 +22,15 @@ internal static class DocumentSnippets
             await Process(released.Message, stoppingToken);
             await scheduler.AcknowledgeAsync(released, ReleaseOutcome.Handled, stoppingToken);
         }
+        #endregion
+    }
+
+    public static void UseBacklogStore(IServiceCollection services, Func<IServiceProvider, IBacklogStore> createMyStore)
+    {
+        #region architecture-use-backlog-store
+        services.AddResponsePrioritisation()
+            .UseBacklogStore(sp => createMyStore(sp));   // or .UseBacklogStore<MyStore>()
+        // DuisPrioritiser.PostgreSql's .UsePostgreSql(...) registers its store the same way.
         #endregion
     }
 

@@ -1,5 +1,6 @@
 using DuisPrioritiser;
 using DuisPrioritiser.Health;
+using DuisPrioritiser.Release;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -32,6 +33,19 @@ internal static class PackageSnippets
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics.AddDuisPrioritiserInstrumentation())
             .WithTracing(tracing => tracing.AddDuisPrioritiserInstrumentation());
+        #endregion
+    }
+
+    public static async Task Core(WebApplicationBuilder builder, DuisPrioritiser.Release.IResponseReleaseScheduler scheduler, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        #region package-readme
+        builder.Services
+            .AddResponsePrioritisation(builder.Configuration.GetSection("DuisPrioritiser"))
+            .AddHandler<BackEndForwarder>()            // a hosted loop calls your IResponseHandler, in priority order
+            .UseFileJournal("/var/lib/adapter/duis");  // optional: durable before you acknowledge the DCC
+
+        // In your receive endpoint: read, classify and enqueue in one call; never throws for bad input.
+        IntakeResult result = await scheduler.EnqueueAsync(body, ct);
         #endregion
     }
 

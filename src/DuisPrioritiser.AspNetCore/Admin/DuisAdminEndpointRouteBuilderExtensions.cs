@@ -51,7 +51,7 @@ public static class DuisAdminEndpointRouteBuilderExtensions
     /// replay and purge dead letters; 501 until a dead-letter store is registered.</item>
     /// <item><c>GET /dashboard/</c>: the live dashboard (HTML served from the package; nothing from the internet), fed by <c>GET /dashboard/data</c>.</item>
     /// </list>
-    /// <para>Actions are logged (event 8101) with the user's name. Mutations are <c>POST</c>/<c>DELETE</c>: with cookie
+    /// <para>Actions are logged (event 9101) with the user's name. Mutations are <c>POST</c>/<c>DELETE</c>: with cookie
     /// authentication, add antiforgery or a header-based scheme so another site cannot post them in an operator's name.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>

@@ -7,9 +7,9 @@ public sealed partial class ResponseReleaseScheduler
     internal void ApplyTuning(ResponsePrioritisationOptions options)
     {
         _recovery.Retune(options.Recovery);
-        _lanes.Retune(options.Traffic, _timeProvider.TimestampFrequency);
+        _release.RetuneLanes(options.Traffic);
 
         // Throttles or the policy may have changed: let sleeping readers recompute their delay.
-        _readSignal.Pulse();
+        _gate.PulseReaders();
     }
 }

@@ -1,14 +1,16 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using DuisPrioritiser.Classification;
+using DuisPrioritiser.Deduplication.Internal;
 using DuisPrioritiser.DependencyInjection.Internal;
 using DuisPrioritiser.Diagnostics;
 using DuisPrioritiser.Draining;
 using DuisPrioritiser.Duis;
-using DuisPrioritiser.Queueing.Internal;
+using DuisPrioritiser.Journal;
+using DuisPrioritiser.Journal.Internal;
 using DuisPrioritiser.Release.Internal;
 using DuisPrioritiser.Storage;
+using DuisPrioritiser.Storage.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -16,37 +18,38 @@ namespace DuisPrioritiser.Release;
 
 /// <summary>The built-in <see cref="IResponseReleaseScheduler"/>.</summary>
 /// <remarks>
-/// <para><b>Capacity and completion</b> share one 64-bit word: the held count plus a completed bit. A producer
-/// reserves a place by compare-and-swap, which fails once the bit is set, so a message is either refused or
-/// counted before completion, and readers end only when the word reads "completed, zero held": no message can
-/// slip in after the last reader has left.</para>
-/// <para><b>Waiting</b> uses <see cref="AsyncSignal"/>: a waiter registers (an interlocked increment, a full
-/// fence), takes the signal's task, and re-checks; a signaller changes the state (a CAS, a full fence) and then
-/// reads the waiter count. Whichever runs second sees the other's write, so no wake-up is lost.</para>
+/// <para><b>Parts.</b> The scheduler composes parts with one job each (see <c>docs/architecture.md</c>):
+/// <em>intake</em> reads, classifies and deduplicates; the <em>gate</em> admits against capacity and tracks
+/// completion; the <em>store</em> (<see cref="IBacklogStore"/>: memory, the file journal, or a remote one) holds
+/// accepted messages until acknowledged; the <em>release coordinator</em> asks the drain policy which level goes next
+/// and applies throttles and recovery mode. This class only routes calls between them.</para>
+/// <para><b>Fast path.</b> With an embedded store (memory or journal) the scheduler reads and writes the store's
+/// lock-free queue directly: no async call and no allocation per message in memory. A remote store is driven
+/// through its batch API by a bridge that gathers concurrent appends and claims a level's messages in batches.</para>
+/// <para><b>Durable stores</b> (the journal, a remote store): a message is made durable before it is accepted, so the
+/// synchronous <c>TryEnqueue</c> overloads throw <see cref="InvalidOperationException"/> (they are documented never to
+/// block, and durability takes a disk flush or a round trip); use <c>EnqueueAsync</c>.</para>
 /// <para>Construct it directly, or register it with <c>services.AddResponsePrioritisation()</c>.</para>
 /// </remarks>
-public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler, IDisposable, IDrainStateSource, ISchedulerGauges
+public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler, IDisposable, ISchedulerGauges, IRecoveryControl
 {
-    private const long CompletedBit = 1L << 62;
-
-    private readonly MultiLevelQueue<QueuedEntry> _queue = new(PriorityLevels.Count);
-    private readonly IPriorityClassifier _classifier;
+    private readonly SchedulerIntake _intake;
+    private readonly BacklogGate _gate;
+    private readonly IBacklogStore _store;
+    private readonly bool _ownsStore;
+    private readonly EmbeddedBacklogStore? _embedded;
+    private readonly RemoteBacklogBridge? _remote;
+    private readonly LocalBacklog _backlog;
+    private readonly ReleaseCoordinator _release;
+    private readonly RecoveryModeController _recovery;
     private readonly IDrainPolicy _policy;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly long _capacity;
     private readonly QueueFullMode _fullMode;
-    private readonly AsyncSignal _readSignal = new();
-    private readonly AsyncSignal _spaceSignal = new();
     private readonly SchedulerMetrics _metrics;
-    private readonly PriorityLevel _defaultLevel;
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ClockAnchor _anchor;
-    private PaddedCounter _state; // held count | CompletedBit
-    private PaddedCounter _inFlight;
-    private int _readWaiters;
-    private int _writeWaiters;
+    /// <summary>True for the memory store without duplicate suppression: intake goes straight to the queue.</summary>
+    private readonly bool _direct;
 
     /// <summary>Initialises a scheduler.</summary>
     /// <param name="options">The options; validated and copied, so later changes have no effect.</param>
@@ -60,14 +63,16 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <param name="meterFactory">Creates the <c>DuisPrioritiser</c> meter; when <see langword="null"/> the scheduler owns its own meter.</param>
     /// <param name="backlogStore">
     /// Where accepted messages are held until acknowledged. When <see langword="null"/>, the scheduler creates and owns
-    /// the store <paramref name="options"/> select: the file journal when <see cref="Journal.JournalOptions.Directory"/>
-    /// is set, otherwise memory. A store given here is opened by the scheduler and owned (disposed) by the caller.
+    /// the store <paramref name="options"/> select: the file journal when <see cref="JournalOptions.Directory"/>
+    /// is set, otherwise memory. A store given here is opened by the scheduler (its <see cref="IBacklogStore.OpenAsync"/>
+    /// is waited for in this constructor) and owned, that is disposed, by the caller.
     /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> is invalid; the message says what to fix.</exception>
-    /// <exception cref="Journal.JournalCorruptedException">The configured journal is damaged before its last good record.</exception>
-    /// <exception cref="Journal.JournalLockedException">Another scheduler (in this or another process) has the configured journal directory open.</exception>
+    /// <exception cref="JournalCorruptedException">The configured journal is damaged before its last good record.</exception>
+    /// <exception cref="JournalLockedException">Another scheduler (in this or another process) has the configured journal directory open.</exception>
     /// <exception cref="IOException">The configured journal directory cannot be read or written.</exception>
+    /// <exception cref="BacklogStoreUnavailableException"><paramref name="backlogStore"/> cannot be reached.</exception>
     public ResponseReleaseScheduler(
         ResponsePrioritisationOptions options,
         IPriorityClassifier? classifier = null,
@@ -80,39 +85,78 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         ArgumentNullException.ThrowIfNull(options);
         ResponsePrioritisationOptionsValidation.ThrowIfInvalid(options);
 
-        _capacity = options.Capacity;
         _fullMode = options.FullMode;
-        _defaultLevel = options.DefaultLevel;
-        _classifier = classifier ?? PriorityClassifier.Combine(options.DefaultLevel, new RuleBasedPriorityClassifier(options.Overrides), DuisDefaultPriorityClassifier.Instance);
-        _maxMessageBytes = options.Reader.MaxMessageBytes;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _policy = drainPolicy ?? DrainPolicies.Create(options, _timeProvider);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _anchor = new ClockAnchor(_timeProvider.GetUtcNow(), _timeProvider.GetTimestamp());
+        _intake = new SchedulerIntake(options, classifier, _timeProvider, _logger);
+        _policy = drainPolicy ?? DrainPolicies.Create(options, _timeProvider);
+        _gate = new BacklogGate(options.Capacity);
         _recovery = new RecoveryModeController(options.Recovery, _timeProvider, _logger);
         _recovery.ModeChanged += OnModeChanged;
-        _lanes = AlertCodeLanes.Create(options.Traffic, _timeProvider.TimestampFrequency);
-        InitialiseDurability(options);
+        var lanes = AlertCodeLanes.Create(options.Traffic, _timeProvider.TimestampFrequency);
+
+        _ownsStore = backlogStore is null;
+        _store = backlogStore ?? (options.Journal.IsEnabled
+            ? new FileJournalBacklogStore(options.Journal, _timeProvider, _logger)
+            : new MemoryBacklogStore(_timeProvider));
+        if (_store is EmbeddedBacklogStore embedded)
+        {
+            // Recovered messages were accepted before the restart: they are held even beyond capacity, never dropped.
+            _embedded = embedded;
+            _backlog = embedded.Backlog;
+            var recovered = embedded.Open(_intake.Seed);
+            _gate.AddHeld(recovered.RecoveredCount);
+        }
+        else
+        {
+            // A remote store: opened here (construction is synchronous), then driven through its batch API.
+            var recovered = _store.OpenAsync().AsTask().GetAwaiter().GetResult();
+            Log.BacklogStoreOpened(_logger, _store.GetType().Name, recovered.RecoveredCount);
+            _backlog = new LocalBacklog();
+            _remote = new RemoteBacklogBridge(_store, _backlog, _gate, _timeProvider, _logger);
+        }
+
+        _direct = _embedded is { IsDurable: false } && !_intake.Deduplicates;
+        _release = new ReleaseCoordinator(_policy, _backlog, _gate, _recovery, lanes, _timeProvider, _remote);
 
         // Last: the observable gauges read this instance, so they are registered only once it is fully built
         // (a journal that refuses to open must not leave gauges pointing at a half-built scheduler).
         _metrics = new SchedulerMetrics(meterFactory, this);
+        _release.Metrics = _metrics;
     }
 
     /// <inheritdoc />
-    public Task Completion => _completion.Task;
+    public Task Completion => _gate.Completion;
 
-    /// <summary>Gets the number of messages held.</summary>
-    public long Count => Volatile.Read(ref _state.Value) & ~CompletedBit;
+    /// <summary>Gets the number of messages held (with a shared store: this scheduler's claimed ones plus the store's unclaimed ones).</summary>
+    public long Count => _release.HeldCount;
 
     /// <summary>Gets the drain policy in use.</summary>
     public IDrainPolicy DrainPolicy => _policy is Tuning.Internal.SwappableDrainPolicy swappable ? swappable.Current : _policy;
+
+    /// <summary>Gets how many duplicate messages were suppressed (reported as <see cref="EnqueueResult.AcceptedDuplicate"/> and not enqueued again).</summary>
+    public long DuplicatesSuppressed => _intake.DuplicatesSuppressed;
+
+    /// <summary>Gets a value indicating whether the durable file journal holds the backlog (see <see cref="JournalOptions"/>).</summary>
+    public bool IsJournaled => _store is FileJournalBacklogStore;
+
+    /// <inheritdoc />
+    public TrafficMode Mode => _recovery.Mode;
+
+    /// <summary>Gets the backlog store in use.</summary>
+    internal IBacklogStore Store => _store;
+
+    /// <summary>Gets a value indicating whether held messages survive a restart (the journal, a durable remote store).</summary>
+    internal bool IsDurable => (_store.Capabilities & BacklogStoreCapabilities.Durable) != 0;
+
+    /// <summary>Gets the journal, for tests.</summary>
+    internal IMessageJournal? Journal => (_store as FileJournalBacklogStore)?.Journal;
 
     /// <inheritdoc />
     public bool TryEnqueue(DuisMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return TryEnqueueChecked(message, Classify(message));
+        return TryEnqueueChecked(message, Classify(message)) is EnqueueStatus.Accepted or EnqueueStatus.Duplicate;
     }
 
     /// <inheritdoc />
@@ -120,7 +164,20 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     {
         ArgumentNullException.ThrowIfNull(message);
         PriorityLevels.ThrowIfUndefined(level);
-        return TryEnqueueChecked(message, level);
+        return TryEnqueueChecked(message, level) is EnqueueStatus.Accepted or EnqueueStatus.Duplicate;
+    }
+
+    /// <inheritdoc />
+    public IntakeResult TryEnqueue(ReadOnlyMemory<byte> xml)
+    {
+        if (!_intake.TryRead(xml, out var message, out var error))
+        {
+            _metrics.Rejected("invalid", null);
+            return IntakeResult.Invalid(error);
+        }
+
+        var level = Classify(message);
+        return IntakeResult.Read(ToIntakeStatus(TryEnqueueChecked(message, level)), level, message);
     }
 
     /// <inheritdoc />
@@ -133,7 +190,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         var level = Classify(message);
-        if (_journal is not null || _duplicates is not null)
+        if (!_direct)
         {
             return IsAcceptedAsync(EnqueueCheckedAsync(message, level, cancellationToken));
         }
@@ -147,8 +204,66 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         return EnqueueWaitingAsync(message, level, cancellationToken);
     }
 
+    /// <summary>
+    /// Classifies and enqueues <paramref name="message"/> like <see cref="EnqueueAsync(DuisMessage, CancellationToken)"/>, and says why it was or was
+    /// not accepted. With a durable store, the task completes only once the message is on stable storage.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels a wait for space (under <see cref="QueueFullMode.Wait"/>).</param>
+    /// <returns>
+    /// <see cref="EnqueueResult.Accepted"/> or <see cref="EnqueueResult.AcceptedDuplicate"/>: acknowledge the DCC with a 2xx;
+    /// otherwise the message stays the caller's.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting; the message was not accepted.</exception>
+    /// <exception cref="JournalWriteException">The journal could not make the message durable (disk full): it was not accepted.</exception>
+    /// <exception cref="BacklogStoreUnavailableException">A remote store cannot be reached: the message was not accepted.</exception>
+    public ValueTask<EnqueueResult> EnqueueWithResultAsync(DuisMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<EnqueueResult>(cancellationToken);
+        }
+
+        return EnqueueCheckedAsync(message, Classify(message), cancellationToken);
+    }
+
     /// <inheritdoc />
-    public bool TryDequeue(out ReleasedMessage message) => TryDequeueCore(out message);
+    public ValueTask<IntakeResult> EnqueueAsync(ReadOnlyMemory<byte> xml, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<IntakeResult>(cancellationToken);
+        }
+
+        if (!_intake.TryRead(xml, out var message, out var error))
+        {
+            _metrics.Rejected("invalid", null);
+            return new ValueTask<IntakeResult>(IntakeResult.Invalid(error));
+        }
+
+        var level = Classify(message);
+        if (!_direct)
+        {
+            // Through the store's durability (durable before it returns) and duplicate suppression.
+            var checkedResult = EnqueueCheckedAsync(message, level, cancellationToken);
+            return checkedResult.IsCompletedSuccessfully
+                ? new ValueTask<IntakeResult>(IntakeResult.Read(ToIntakeStatus(checkedResult.Result), level, message))
+                : EnqueueRawCheckedAsync(checkedResult, message, level);
+        }
+
+        var status = TryEnqueueCore(message, level, final: _fullMode == QueueFullMode.Reject);
+        if (status != EnqueueStatus.Full || _fullMode == QueueFullMode.Reject)
+        {
+            return new ValueTask<IntakeResult>(IntakeResult.Read(ToIntakeStatus(status), level, message));
+        }
+
+        return EnqueueRawWaitingAsync(message, level, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public bool TryDequeue(out ReleasedMessage message) => _release.TryDequeue(out message);
 
     /// <inheritdoc />
     public async ValueTask<ReleasedMessage> DequeueAsync(CancellationToken cancellationToken = default)
@@ -168,7 +283,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => WaitToReadCoreAsync(cancellationToken);
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => _release.WaitToReadAsync(cancellationToken);
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ReleasedMessage> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -183,6 +298,12 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// <see cref="ReleaseOutcome.Returned"/> holds the message again at the front of its level, in its original order,
+    /// with <see cref="ReleasedMessage.Attempts"/> one higher (beyond capacity if need be: it was accepted before), and
+    /// the drain policy releases it again. With the journal, a returned message stays in the journal; after a restart it
+    /// is recovered in its original place.
+    /// </remarks>
     public ValueTask AcknowledgeAsync(ReleasedMessage message, ReleaseOutcome outcome = ReleaseOutcome.Handled, CancellationToken cancellationToken = default)
     {
         if (message.Message is null)
@@ -192,40 +313,39 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         if (!Enum.IsDefined(outcome))
         {
-            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Use Handled or DeadLettered.");
+            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Use Handled, DeadLettered or Returned.");
         }
 
-        if (Interlocked.Decrement(ref _inFlight.Value) < 0)
+        if (!_gate.OnAcknowledged())
         {
-            Interlocked.Increment(ref _inFlight.Value);
             Log.UnbalancedAcknowledgement(_logger);
         }
 
-        return CompleteInJournalAsync(message);
+        if (_remote is not null)
+        {
+            return message.Token > 0 ? _remote.AcknowledgeAsync(message.Token, outcome, cancellationToken) : ValueTask.CompletedTask;
+        }
+
+        if (outcome == ReleaseOutcome.Returned)
+        {
+            var entry = new QueuedEntry(message.Message, message.EnqueuedTimestamp, message.Token, message.Attempts + 1);
+            _backlog.Return((int)message.Level, entry);
+            _embedded!.OnReturned(entry, message.Level);
+            _gate.AddHeld();
+            _gate.NotifyReaders();
+            return ValueTask.CompletedTask;
+        }
+
+        return message.Token > 0 ? _embedded!.ForgetAsync(message.Token) : ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public void Complete()
     {
-        long state = Volatile.Read(ref _state.Value);
-        while ((state & CompletedBit) == 0)
+        long held = _gate.Complete();
+        if (held >= 0)
         {
-            long seen = Interlocked.CompareExchange(ref _state.Value, state | CompletedBit, state);
-            if (seen == state)
-            {
-                Log.SchedulerCompleted(_logger, state);
-                if (state == 0)
-                {
-                    _completion.TrySetResult();
-                }
-
-                // Wake everyone: readers to notice the end, writers to give up waiting for space.
-                _readSignal.Pulse();
-                _spaceSignal.Pulse();
-                return;
-            }
-
-            state = seen;
+            Log.SchedulerCompleted(_logger, held);
         }
     }
 
@@ -237,66 +357,80 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         var levels = new LevelSnapshot[PriorityLevels.Count];
         for (int i = 0; i < levels.Length; i++)
         {
-            levels[i] = new LevelSnapshot((PriorityLevel)i, _queue.GetCount(i), GetOldestWait(i, now));
+            levels[i] = new LevelSnapshot((PriorityLevel)i, _release.GetCount(i), _release.GetOldestWait(i, now));
         }
 
-        return new SchedulerSnapshot(
-            levels,
-            _capacity,
-            Math.Max(0, Volatile.Read(ref _inFlight.Value)),
-            (Volatile.Read(ref _state.Value) & CompletedBit) != 0,
-            _timeProvider.GetUtcNow())
+        return new SchedulerSnapshot(levels, _gate.Capacity, _gate.InFlight, _gate.IsCompleted, _timeProvider.GetUtcNow())
         {
             DuplicatesSuppressed = DuplicatesSuppressed,
             Mode = _recovery.Mode,
-            DeferredCount = _lanes.DeferredCount,
+            DeferredCount = _release.DeferredCount,
         };
     }
 
-    /// <summary>Completes the scheduler, releases its own meter and closes the journal (flushing what it holds). Held messages stay available to readers, so nothing is lost by disposing.</summary>
-    /// <returns>A task that completes when the journal is closed.</returns>
-    public ValueTask DisposeAsync()
+    /// <inheritdoc />
+    public void EnterRecovery() => _recovery.Enter(Count);
+
+    /// <inheritdoc />
+    public void ExitRecovery() => _recovery.Exit(Count);
+
+    /// <summary>Completes the scheduler, releases its own meter and closes the store it owns (the journal flushes what it holds). Held messages stay available to readers, so nothing is lost by disposing.</summary>
+    /// <returns>A task that completes when the store is closed.</returns>
+    public async ValueTask DisposeAsync()
     {
         Complete();
         _metrics.Dispose();
-        return DisposeJournalAsync();
+        if (_remote is not null)
+        {
+            await _remote.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_ownsStore)
+        {
+            await _store.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
-    /// <summary>Completes the scheduler, releases its own meter and closes the journal. Held messages stay available to readers, so nothing is lost by disposing.</summary>
+    /// <summary>Completes the scheduler, releases its own meter and closes the store it owns. Held messages stay available to readers, so nothing is lost by disposing.</summary>
     public void Dispose()
     {
         Complete();
         _metrics.Dispose();
-        DisposeJournal();
+        _remote?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (_ownsStore)
+        {
+            if (_store is IDisposable disposable)
+            {
+                disposable.Dispose();
+            }
+            else
+            {
+                _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
     }
 
-    long ISchedulerGauges.GetDepth(int level) => _queue.GetCount(level);
+    long ISchedulerGauges.GetDepth(int level) => _release.GetCount(level);
 
-    long ISchedulerGauges.GetDeferred() => _lanes.DeferredCount;
+    long ISchedulerGauges.GetDeferred() => _release.DeferredCount;
 
-    TimeSpan ISchedulerGauges.GetOldestWait(int level) => GetOldestWait(level, _timeProvider.GetTimestamp());
+    TimeSpan ISchedulerGauges.GetOldestWait(int level) => _release.GetOldestWait(level, _timeProvider.GetTimestamp());
 
-    long ISchedulerGauges.GetInFlight() => Math.Max(0, Volatile.Read(ref _inFlight.Value));
+    long ISchedulerGauges.GetInFlight() => _gate.InFlight;
 
     int ISchedulerGauges.GetRecoveryMode() => _recovery.Mode == TrafficMode.Recovery ? 1 : 0;
 
-    long IDrainStateSource.GetCount(int level) => _queue.GetCount(level);
-
-    int IDrainStateSource.GetOccupancyMask() => _queue.GetOccupancyMask();
-
-    TimeSpan IDrainStateSource.GetOldestWait(int level, long timestamp) => GetOldestWait(level, timestamp);
-
-    /// <summary>Reserves a place and enqueues.</summary>
+    /// <summary>Reserves a place and holds the message in an embedded store.</summary>
     /// <param name="message">The message.</param>
     /// <param name="level">Its level.</param>
-    /// <param name="token">Its journal id, or 0.</param>
+    /// <param name="token">Its store id (journal id), or 0.</param>
     /// <param name="final">
     /// <see langword="false"/> when a refusal is not the caller's final answer (it will wait for room and try
     /// again): then the refusal is neither logged nor counted, so a waiting writer is counted once, at its outcome.
     /// </param>
     internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level, long token = 0, bool final = true)
     {
-        var status = TryReserve();
+        var status = _gate.TryReserve();
         if (status != EnqueueStatus.Accepted)
         {
             if (final)
@@ -308,122 +442,254 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         long timestamp = _timeProvider.GetTimestamp();
-        EnsureReceivedAt(message, timestamp);
+        _intake.Stamp(message, timestamp);
         message.CaptureIntakeTraceContext();
-        _queue.Enqueue((int)level, new QueuedEntry(message, timestamp, token));
-        OnArrival(timestamp);
+        _backlog.Add((int)level, new QueuedEntry(message, timestamp, token));
+        _recovery.OnArrival(_gate.Held, timestamp);
         _metrics.Enqueued(level, message.Kind);
-        if (Volatile.Read(ref _readWaiters) > 0)
-        {
-            _readSignal.Pulse();
-        }
-
+        _gate.NotifyReaders();
         return EnqueueStatus.Accepted;
     }
 
-    internal PriorityLevel Classify(DuisMessage message)
-        => _classifier.TryClassify(message, out var level) && PriorityLevels.IsDefined(level) ? level : _defaultLevel;
+    internal PriorityLevel Classify(DuisMessage message) => _intake.Classify(message);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private EnqueueStatus TryReserve()
+    /// <summary>Releases every held message, ignoring policy and throttles: used by shutdown to hand the backlog over.</summary>
+    internal bool TryDequeueIgnoringPolicy(out ReleasedMessage message) => _release.TryDequeueIgnoringPolicy(out message);
+
+    /// <summary>Gets the timestamp ticks until a held message can be released: 0 for now, <see cref="long.MaxValue"/> when nothing is held.</summary>
+    internal long GetReleaseDelay(long now) => _release.GetReleaseDelay(now);
+
+    private static EnqueueResult ToResult(EnqueueStatus status) => status switch
     {
-        long state = Volatile.Read(ref _state.Value);
-        while (true)
+        EnqueueStatus.Accepted => EnqueueResult.Accepted,
+        EnqueueStatus.Full => EnqueueResult.RejectedFull,
+        _ => EnqueueResult.RejectedCompleted,
+    };
+
+    private static IntakeStatus ToIntakeStatus(EnqueueStatus status) => status switch
+    {
+        EnqueueStatus.Accepted => IntakeStatus.Accepted,
+        EnqueueStatus.Duplicate => IntakeStatus.AcceptedDuplicate,
+        EnqueueStatus.Full => IntakeStatus.RejectedFull,
+        _ => IntakeStatus.RejectedCompleted,
+    };
+
+    private static IntakeStatus ToIntakeStatus(EnqueueResult result) => result switch
+    {
+        EnqueueResult.Accepted => IntakeStatus.Accepted,
+        EnqueueResult.AcceptedDuplicate => IntakeStatus.AcceptedDuplicate,
+        EnqueueResult.RejectedFull => IntakeStatus.RejectedFull,
+        _ => IntakeStatus.RejectedCompleted,
+    };
+
+    private static async ValueTask<bool> IsAcceptedAsync(ValueTask<EnqueueResult> result)
+        => await result.ConfigureAwait(false) is EnqueueResult.Accepted or EnqueueResult.AcceptedDuplicate;
+
+    private static async ValueTask<IntakeResult> EnqueueRawCheckedAsync(ValueTask<EnqueueResult> pending, DuisMessage message, PriorityLevel level)
+        => IntakeResult.Read(ToIntakeStatus(await pending.ConfigureAwait(false)), level, message);
+
+    /// <summary>The synchronous intake: refuses with a durable store (see the type remarks), suppresses duplicates.</summary>
+    private EnqueueStatus TryEnqueueChecked(DuisMessage message, PriorityLevel level)
+    {
+        ThrowIfDurable();
+        if (IsDuplicate(message, out var key, out bool hasKey))
         {
-            if ((state & CompletedBit) != 0)
-            {
-                return EnqueueStatus.Completed;
-            }
-
-            if (state >= _capacity)
-            {
-                return EnqueueStatus.Full;
-            }
-
-            long seen = Interlocked.CompareExchange(ref _state.Value, state + 1, state);
-            if (seen == state)
-            {
-                return EnqueueStatus.Accepted;
-            }
-
-            state = seen;
+            return EnqueueStatus.Duplicate;
         }
+
+        var status = TryEnqueueCore(message, level);
+        _intake.Remember(status == EnqueueStatus.Accepted, in key, hasKey);
+        return status;
     }
 
-    private void OnReleased()
+    private bool IsDuplicate(DuisMessage message, out DeduplicationKey key, out bool hasKey)
     {
-        Interlocked.Increment(ref _inFlight.Value);
-        long state = Interlocked.Decrement(ref _state.Value);
-        Debug.Assert((state & ~CompletedBit) >= 0, "Held count went negative.");
-        if (state == CompletedBit)
+        if (!_intake.IsDuplicate(message, out key, out hasKey))
         {
-            _completion.TrySetResult();
-            _readSignal.Pulse();
+            return false;
         }
 
-        if (Volatile.Read(ref _writeWaiters) > 0)
-        {
-            _spaceSignal.Pulse();
-        }
+        _metrics.Duplicate(message.Kind);
+        return true;
     }
 
-    /// <summary>Stamps <see cref="DuisMessage.ReceivedAt"/> from the anchored clock when the creator left it unset.</summary>
-    private void EnsureReceivedAt(DuisMessage message, long timestamp)
+    private ValueTask<EnqueueResult> EnqueueCheckedAsync(DuisMessage message, PriorityLevel level, CancellationToken cancellationToken)
     {
-        if (message.ReceivedAt == default)
+        if (IsDuplicate(message, out var key, out bool hasKey))
         {
-            message.StampReceivedAt(ToUtc(timestamp));
+            return new ValueTask<EnqueueResult>(EnqueueResult.AcceptedDuplicate);
         }
+
+        if (_remote is not null)
+        {
+            return EnqueueRemoteAsync(message, level, key, hasKey, cancellationToken);
+        }
+
+        if (_embedded!.IsDurable)
+        {
+            return EnqueueDurableAsync(message, level, key, hasKey, cancellationToken);
+        }
+
+        var status = TryEnqueueCore(message, level, final: _fullMode == QueueFullMode.Reject);
+        if (status == EnqueueStatus.Full && _fullMode == QueueFullMode.Wait)
+        {
+            return EnqueueWaitingCheckedAsync(message, level, key, hasKey, cancellationToken);
+        }
+
+        _intake.Remember(status == EnqueueStatus.Accepted, in key, hasKey);
+        return new ValueTask<EnqueueResult>(ToResult(status));
+    }
+
+    private async ValueTask<EnqueueResult> EnqueueWaitingCheckedAsync(DuisMessage message, PriorityLevel level, DeduplicationKey key, bool hasKey, CancellationToken cancellationToken)
+    {
+        bool accepted = await EnqueueWaitingAsync(message, level, cancellationToken).ConfigureAwait(false);
+        _intake.Remember(accepted, in key, hasKey);
+        return accepted ? EnqueueResult.Accepted : EnqueueResult.RejectedCompleted;
     }
 
     /// <summary>
-    /// Converts a monotonic timestamp to wall-clock time from an anchor re-read once a minute: one clock read per
-    /// message instead of two, and wall-clock steps (NTP) are picked up within a minute.
+    /// Intake into an embedded durable store (the journal). The message is made durable before it is placed in the
+    /// queue, so a reader never sees a reserved place whose message is still being written. Capacity and completion
+    /// are checked first, so a message that would be refused is not persisted; if the scheduler fills or completes
+    /// while the message is being written, its record is cancelled.
     /// </summary>
-    private DateTimeOffset ToUtc(long timestamp)
+    private async ValueTask<EnqueueResult> EnqueueDurableAsync(DuisMessage message, PriorityLevel level, DeduplicationKey key, bool hasKey, CancellationToken cancellationToken)
     {
-        var anchor = Volatile.Read(ref _anchor);
-        var elapsed = _timeProvider.GetElapsedTime(anchor.Timestamp, timestamp);
-        if (elapsed < TimeSpan.Zero || elapsed > ClockAnchor.Lifetime)
+        var store = _embedded!;
+        var status = await _gate.WaitForRoomAsync(_fullMode == QueueFullMode.Wait, cancellationToken).ConfigureAwait(false);
+        if (status != EnqueueStatus.Accepted)
         {
-            anchor = new ClockAnchor(_timeProvider.GetUtcNow(), _timeProvider.GetTimestamp());
-            Volatile.Write(ref _anchor, anchor);
-            elapsed = _timeProvider.GetElapsedTime(anchor.Timestamp, timestamp);
+            RecordRejection(status, message, level);
+            return ToResult(status);
         }
 
-        return anchor.Utc + elapsed;
-    }
+        // Stamped before the append, so that the journal records (and recovery restores) the receive time.
+        _intake.Stamp(message, _timeProvider.GetTimestamp());
 
-    private TimeSpan GetOldestWait(int level, long now)
-    {
-        if (!_queue.TryPeek(level, out var entry) || entry.Message is null)
+        long id;
+        try
         {
-            return TimeSpan.Zero;
+            id = await store.PersistAsync(message, level).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            return EnqueueResult.RejectedCompleted;
+        }
+        catch (JournalWriteException)
+        {
+            _metrics.Rejected("journal", message.Kind);
+            throw;
         }
 
-        var wait = _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now);
-        return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-    }
-
-    /// <summary>Logs and counts a writer's final refusal, once per message.</summary>
-    private void RecordRejection(EnqueueStatus status, DuisMessage message, PriorityLevel level)
-    {
-        if (status == EnqueueStatus.Full)
-        {
-            Log.RejectedFull(_logger, level, _capacity);
-        }
-
-        _metrics.Rejected(status == EnqueueStatus.Full ? "full" : "completed", message.Kind);
-    }
-
-    private async ValueTask<bool> EnqueueWaitingAsync(DuisMessage message, PriorityLevel level, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref _writeWaiters);
         try
         {
             while (true)
             {
-                var signalled = _spaceSignal.WaitTask;
+                status = TryEnqueueCore(message, level, id, final: false);
+                if (status != EnqueueStatus.Full || _fullMode == QueueFullMode.Reject)
+                {
+                    break;
+                }
+
+                // Filled up while the message was being written: wait for room, still holding its record.
+                status = await _gate.WaitForRoomAsync(wait: true, cancellationToken).ConfigureAwait(false);
+                if (status != EnqueueStatus.Accepted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            await store.ForgetAsync(id).ConfigureAwait(false);
+            throw;
+        }
+
+        if (status != EnqueueStatus.Accepted)
+        {
+            // Refused after all: cancel the record so that it is not recovered as accepted.
+            RecordRejection(status, message, level);
+            await store.ForgetAsync(id).ConfigureAwait(false);
+            return ToResult(status);
+        }
+
+        _intake.Remember(true, in key, hasKey);
+        return EnqueueResult.Accepted;
+    }
+
+    /// <summary>Intake into a remote store: admitted against the global held count, appended in a batch with concurrent intake.</summary>
+    private async ValueTask<EnqueueResult> EnqueueRemoteAsync(DuisMessage message, PriorityLevel level, DeduplicationKey key, bool hasKey, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_gate.IsCompleted)
+            {
+                RecordRejection(EnqueueStatus.Completed, message, level);
+                return EnqueueResult.RejectedCompleted;
+            }
+
+            if (Count < _gate.Capacity)
+            {
+                break;
+            }
+
+            if (_fullMode == QueueFullMode.Reject)
+            {
+                RecordRejection(EnqueueStatus.Full, message, level);
+                return EnqueueResult.RejectedFull;
+            }
+
+            // The held count of a shared store moves elsewhere too: look again shortly, or when space is signalled here.
+            var signalled = _gate.BeginWriteWait();
+            try
+            {
+                await Task.WhenAny(signalled, Task.Delay(TimeSpan.FromMilliseconds(100), _timeProvider, cancellationToken)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            finally
+            {
+                _gate.EndWriteWait();
+            }
+        }
+
+        long timestamp = _timeProvider.GetTimestamp();
+        _intake.Stamp(message, timestamp);
+        message.CaptureIntakeTraceContext();
+        AppendOutcome outcome;
+        try
+        {
+            outcome = await _remote!.AppendAsync(message, level, message.ReceivedAt, hasKey ? key.ToString() : null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _metrics.Rejected("store", message.Kind);
+            throw;
+        }
+
+        switch (outcome)
+        {
+            case AppendOutcome.Accepted:
+                _intake.Remember(true, in key, hasKey);
+                _recovery.OnArrival(Count, timestamp);
+                _metrics.Enqueued(level, message.Kind);
+                return EnqueueResult.Accepted;
+            case AppendOutcome.Duplicate:
+                _intake.Remember(true, in key, hasKey);
+                _metrics.Duplicate(message.Kind);
+                return EnqueueResult.AcceptedDuplicate;
+            default:
+                RecordRejection(EnqueueStatus.Full, message, level);
+                return EnqueueResult.RejectedFull;
+        }
+    }
+
+    private async ValueTask<bool> EnqueueWaitingAsync(DuisMessage message, PriorityLevel level, CancellationToken cancellationToken)
+    {
+        var signalled = _gate.BeginWriteWait();
+        try
+        {
+            while (true)
+            {
                 var status = TryEnqueueCore(message, level, final: false);
                 if (status != EnqueueStatus.Full)
                 {
@@ -436,20 +702,46 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
                 }
 
                 await signalled.WaitAsync(cancellationToken).ConfigureAwait(false);
+                signalled = _gate.SpaceSignalled;
             }
         }
         finally
         {
-            Interlocked.Decrement(ref _writeWaiters);
+            _gate.EndWriteWait();
         }
     }
 
-    private sealed class ClockAnchor(DateTimeOffset utc, long timestamp)
+    private async ValueTask<IntakeResult> EnqueueRawWaitingAsync(DuisMessage message, PriorityLevel level, CancellationToken cancellationToken)
     {
-        public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
+        // EnqueueWaitingAsync only gives up waiting for space when the scheduler completes.
+        bool accepted = await EnqueueWaitingAsync(message, level, cancellationToken).ConfigureAwait(false);
+        return IntakeResult.Read(accepted ? IntakeStatus.Accepted : IntakeStatus.RejectedCompleted, level, message);
+    }
 
-        public DateTimeOffset Utc { get; } = utc;
+    /// <summary>Logs and counts a writer's final refusal, once per message.</summary>
+    private void RecordRejection(EnqueueStatus status, DuisMessage message, PriorityLevel level)
+    {
+        if (status == EnqueueStatus.Full)
+        {
+            Log.RejectedFull(_logger, level, _gate.Capacity);
+        }
 
-        public long Timestamp { get; } = timestamp;
+        _metrics.Rejected(status == EnqueueStatus.Full ? "full" : "completed", message.Kind);
+    }
+
+    private void ThrowIfDurable()
+    {
+        if (!_direct && _embedded is not { IsDurable: false })
+        {
+            throw new InvalidOperationException(
+                "A durable backlog store (the journal, or a remote store) is configured, so accepting a message means waiting for it: use EnqueueAsync or " +
+                "EnqueueWithResultAsync, and acknowledge the DCC when it completes. TryEnqueue never blocks and cannot make a message durable.");
+        }
+    }
+
+    private void OnModeChanged()
+    {
+        // Throttles differ per mode: let sleeping readers recompute their delay.
+        _gate.NotifyReaders();
     }
 }

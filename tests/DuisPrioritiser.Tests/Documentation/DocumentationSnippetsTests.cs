@@ -78,6 +78,20 @@ public partial class DocumentationSnippetsTests
         Assert.That(hits, Is.Empty);
     }
 
+    [Test]
+    public void PackageReadmes_HaveNoRelativeLinks()
+    {
+        // A package gallery shows the README out of the repository: relative links and images would be broken.
+        var relative = Directory.EnumerateDirectories(RepositoryFiles.Path("src"))
+            .Select(d => Path.Combine(d, "README.md"))
+            .Where(File.Exists)
+            .SelectMany(f => MarkdownLink().Matches(File.ReadAllText(f)).Select(m => (File: RepositoryFiles.Relative(f), Target: m.Groups[1].Value)))
+            .Where(link => !link.Target.StartsWith("https://", StringComparison.Ordinal) && !link.Target.StartsWith('#'))
+            .Select(link => $"{link.File}: {link.Target}");
+
+        Assert.That(relative, Is.Empty);
+    }
+
     private static Dictionary<string, string> ReadRegions()
     {
         var regions = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -102,6 +116,9 @@ public partial class DocumentationSnippetsTests
 
         return regions;
     }
+
+    [GeneratedRegex(@"\]\(([^)\s]+)\)")]
+    private static partial Regex MarkdownLink();
 
     [GeneratedRegex(@"^```(csharp|cs|c#)\s*$")]
     private static partial Regex CSharpFence();

@@ -27,7 +27,7 @@ internal sealed class ResponsePrioritisationOptionsValidator : IValidateOptions<
 
         if (options.Health is { } health && health.CriticalWaitDegradedAfter <= TimeSpan.Zero)
         {
-            errors.Add($"{ResponsePrioritisationOptions.SectionName}:Health:CriticalWaitDegradedAfter must be positive, such as '00:01:00'.");
+            errors.Add($"{ResponsePrioritisationOptions.SectionName}:Health:CriticalWaitDegradedAfter is {health.CriticalWaitDegradedAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture)}: it must be positive, such as '00:01:00'.");
         }
 
         errors.AddRange(RuleBasedPriorityClassifier.GetValidationErrors(options.Overrides, $"{ResponsePrioritisationOptions.SectionName}:Overrides"));

@@ -41,7 +41,7 @@ internal sealed class TrafficOptionsValidator : IValidateOptions<ResponsePriorit
 
             if (settings.MaxWait is { } maxWait && maxWait <= TimeSpan.Zero)
             {
-                errors.Add($"{Section}:Traffic:{level}:MaxWait must be positive (for example \"01:00:00\"), or absent for unbounded.");
+                errors.Add($"{Section}:Traffic:{level}:MaxWait is {Text(maxWait)}: it must be positive (for example \"01:00:00\"), or absent for unbounded.");
             }
 
             shares += settings.MinShare;
@@ -108,12 +108,12 @@ internal sealed class TrafficOptionsValidator : IValidateOptions<ResponsePriorit
 
         if (recovery.ArrivalRateWindow < TimeSpan.FromMilliseconds(10) || recovery.ArrivalRateWindow > TimeSpan.FromDays(1))
         {
-            errors.Add($"{Section}:Recovery:ArrivalRateWindow must be between 00:00:00.010 and 1.00:00:00.");
+            errors.Add($"{Section}:Recovery:ArrivalRateWindow is {Text(recovery.ArrivalRateWindow)}: it must be between 00:00:00.010 and 1.00:00:00.");
         }
 
         if (recovery.HoldTime < TimeSpan.Zero || recovery.HoldTime > TimeSpan.FromDays(1))
         {
-            errors.Add($"{Section}:Recovery:HoldTime must be between 00:00:00 and 1.00:00:00.");
+            errors.Add($"{Section}:Recovery:HoldTime is {Text(recovery.HoldTime)}: it must be between 00:00:00 and 1.00:00:00.");
         }
     }
 
@@ -141,7 +141,7 @@ internal sealed class TrafficOptionsValidator : IValidateOptions<ResponsePriorit
 
         if (pace.MinLatencyWindow < TimeSpan.FromSeconds(1) || pace.MinLatencyWindow > TimeSpan.FromDays(1))
         {
-            errors.Add($"{Section}:Pace:MinLatencyWindow must be between 00:00:01 and 1.00:00:00.");
+            errors.Add($"{Section}:Pace:MinLatencyWindow is {Text(pace.MinLatencyWindow)}: it must be between 00:00:01 and 1.00:00:00.");
         }
     }
 
@@ -155,22 +155,24 @@ internal sealed class TrafficOptionsValidator : IValidateOptions<ResponsePriorit
 
         if (release.RetryBaseDelay < TimeSpan.Zero || release.RetryBaseDelay > TimeSpan.FromDays(1))
         {
-            errors.Add($"{Section}:Release:RetryBaseDelay must be between 00:00:00 and 1.00:00:00.");
+            errors.Add($"{Section}:Release:RetryBaseDelay is {Text(release.RetryBaseDelay)}: it must be between 00:00:00 and 1.00:00:00.");
         }
 
         if (release.RetryMaxDelay < release.RetryBaseDelay || release.RetryMaxDelay > TimeSpan.FromDays(1))
         {
-            errors.Add($"{Section}:Release:RetryMaxDelay must be at least RetryBaseDelay and at most 1.00:00:00.");
+            errors.Add($"{Section}:Release:RetryMaxDelay is {Text(release.RetryMaxDelay)}: it must be at least RetryBaseDelay and at most 1.00:00:00.");
         }
 
         if (release.HandlerTimeout <= TimeSpan.Zero || release.HandlerTimeout > TimeSpan.FromDays(1))
         {
-            errors.Add($"{Section}:Release:HandlerTimeout must be positive and at most 1.00:00:00.");
+            errors.Add($"{Section}:Release:HandlerTimeout is {Text(release.HandlerTimeout)}: it must be positive and at most 1.00:00:00.");
         }
 
         if (release.ShutdownTimeout < TimeSpan.Zero || release.ShutdownTimeout > TimeSpan.FromHours(1))
         {
-            errors.Add($"{Section}:Release:ShutdownTimeout must be between 00:00:00 and 01:00:00.");
+            errors.Add($"{Section}:Release:ShutdownTimeout is {Text(release.ShutdownTimeout)}: it must be between 00:00:00 and 01:00:00.");
         }
     }
+
+    private static string Text(TimeSpan value) => value.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
 }

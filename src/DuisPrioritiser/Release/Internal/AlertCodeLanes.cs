@@ -4,6 +4,7 @@ using DuisPrioritiser.Draining;
 using DuisPrioritiser.Draining.Internal;
 using DuisPrioritiser.Duis;
 using DuisPrioritiser.Queueing.Internal;
+using DuisPrioritiser.Storage.Internal;
 
 namespace DuisPrioritiser.Release.Internal;
 

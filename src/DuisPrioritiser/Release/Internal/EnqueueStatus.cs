@@ -6,4 +6,5 @@ internal enum EnqueueStatus
     Accepted,
     Full,
     Completed,
+    Duplicate,
 }

@@ -95,8 +95,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
 
         _telemetry = new ReleaseTelemetry(meterFactory, () => _limiter.Limit);
 
-        // With a durable journal, shutdown leaves unfinished messages in the journal instead of dead-lettering them.
-        _keepInJournal = scheduler is ResponseReleaseScheduler { IsJournaled: true };
+        // With a durable store (the journal, a durable remote store), shutdown leaves unfinished messages in it instead of dead-lettering them.
+        _keepInJournal = scheduler is ResponseReleaseScheduler { IsDurable: true };
     }
 
     /// <summary>Gets the number of handler attempts that have failed in a row (reset by any success); read by the health check.</summary>

@@ -1,0 +1,300 @@
+using DuisPrioritiser.Classification;
+using DuisPrioritiser.Diagnostics;
+using DuisPrioritiser.Draining;
+using DuisPrioritiser.Draining.Internal;
+using DuisPrioritiser.Storage.Internal;
+
+namespace DuisPrioritiser.Release.Internal;
+
+/// <summary>
+/// The release part of the scheduler: asks the drain policy which level goes next (from per-level state only), takes
+/// that level's next message from the store, applies the per-alert-code throttles and recovery mode, and tells
+/// readers when to wake.
+/// </summary>
+/// <remarks>
+/// <para><b>Releasable, not just held.</b> With throttles, messages can be held but not releasable. A reader
+/// therefore asks for the release delay (the policy's next token across occupied levels, and the per-code lanes'),
+/// and sleeps on a <see cref="TimeProvider"/> timer for that long or until the read signal fires (a new message may
+/// be releasable at once, or the mode changed), instead of spinning. A held count with no visible message (a
+/// producer between reserving and publishing) is treated as releasable: it becomes visible within a few
+/// instructions.</para>
+/// <para><b>Shared stores.</b> With a remote store the per-level state the policy sees is the store's global state
+/// plus what this scheduler has claimed and not yet released; a level chosen whose claimed messages are used up asks
+/// the <see cref="RemoteBacklogBridge"/> to claim the next batch and wakes readers when it lands.</para>
+/// </remarks>
+internal sealed class ReleaseCoordinator : IDrainStateSource
+{
+    /// <summary>How many messages one dequeue call may move into per-code lanes before giving up its turn.</summary>
+    private const int MaxParksPerCall = 64;
+
+    /// <summary>How often readers re-ask a policy that holds every level back without saying for how long (every 10 ms).</summary>
+    private const long CustomPolicyPollsPerSecond = 100;
+
+    private readonly IDrainPolicy _policy;
+    private readonly LocalBacklog _backlog;
+    private readonly BacklogGate _gate;
+    private readonly RecoveryModeController _recovery;
+    private readonly AlertCodeLanes _lanes;
+    private readonly TimeProvider _timeProvider;
+    private readonly RemoteBacklogBridge? _remote;
+
+    public ReleaseCoordinator(IDrainPolicy policy, LocalBacklog backlog, BacklogGate gate, RecoveryModeController recovery, AlertCodeLanes lanes, TimeProvider timeProvider, RemoteBacklogBridge? remote)
+    {
+        _policy = policy;
+        _backlog = backlog;
+        _gate = gate;
+        _recovery = recovery;
+        _lanes = lanes;
+        _timeProvider = timeProvider;
+        _remote = remote;
+    }
+
+    public TrafficMode Mode => _recovery.Mode;
+
+    public long DeferredCount => _lanes.DeferredCount;
+
+    /// <summary>Applies new per-alert-code limits (validated by the caller) to the next releases.</summary>
+    public void RetuneLanes(TrafficOptions? options) => _lanes.Retune(options, _timeProvider.TimestampFrequency);
+
+    /// <summary>Gets or sets the instruments; set once the scheduler is built.</summary>
+    public SchedulerMetrics? Metrics { get; set; }
+
+    /// <summary>Gets the number of messages held: this scheduler's, plus (with a shared store) the store's unclaimed ones.</summary>
+    public long HeldCount => _remote is null ? _gate.Held : _gate.Held + _remote.TotalDepth;
+
+    public long GetCount(int level) => _remote is null ? _backlog.GetCount(level) : _backlog.GetCount(level) + _remote.GetDepth(level);
+
+    public int GetOccupancyMask() => _remote is null ? _backlog.GetOccupancyMask() : _backlog.GetOccupancyMask() | _remote.GetOccupancyMask();
+
+    public TimeSpan GetOldestWait(int level, long now)
+    {
+        var wait = TimeSpan.Zero;
+        if (_backlog.TryGetOldestTimestamp(level, out long oldest))
+        {
+            wait = _timeProvider.GetElapsedTime(oldest, now);
+        }
+
+        if (_remote is not null && _remote.TryGetOldest(level, out var utc))
+        {
+            var remoteWait = _timeProvider.GetUtcNow() - utc;
+            wait = remoteWait > wait ? remoteWait : wait;
+        }
+
+        return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+    }
+
+    public bool TryDequeue(out ReleasedMessage message)
+    {
+        long now = _timeProvider.GetTimestamp();
+        _recovery.Evaluate(HeldCount, now);
+        var state = new DrainState(this, now, _timeProvider);
+        var mode = _recovery.Mode;
+        int parks = 0;
+
+        // A chosen level can turn out empty when another consumer wins the race for its last message;
+        // then ask the policy again, at most once per level (parking a throttled code does not use up a try).
+        for (int attempt = 0; attempt <= PriorityLevels.Count; attempt++)
+        {
+            if (!_policy.TrySelectLevel(in state, out var level) || !PriorityLevels.IsDefined(level))
+            {
+                break;
+            }
+
+            if (!_lanes.IsEmpty && _lanes.TryTakeDue(mode, now, level, out var due))
+            {
+                _policy.OnReleased(due.Level, in state);
+                message = Release(due.Entry, due.Level, now);
+                return true;
+            }
+
+            if (_backlog.TryTake((int)level, out var entry))
+            {
+                if (!_lanes.IsEmpty && !_lanes.TryPassOrPark(in entry, level, mode, now))
+                {
+                    if (++parks >= MaxParksPerCall)
+                    {
+                        break;
+                    }
+
+                    attempt--;
+                    continue;
+                }
+
+                _policy.OnReleased(level, in state);
+                message = Release(entry, level, now);
+                return true;
+            }
+
+            if (_remote is not null)
+            {
+                // The level's next messages are in the shared store: claim them; readers wake when they land.
+                _remote.RequestClaim((int)level);
+                break;
+            }
+        }
+
+        if (!_lanes.IsEmpty && _lanes.TryTakeDue(mode, now, PriorityLevel.Bulk, out var parked))
+        {
+            _policy.OnReleased(parked.Level, in state);
+            message = Release(parked.Entry, parked.Level, now);
+            return true;
+        }
+
+        message = default;
+        return false;
+    }
+
+    /// <summary>Releases every held message, ignoring policy and throttles: used by shutdown to hand the backlog over.</summary>
+    public bool TryDequeueIgnoringPolicy(out ReleasedMessage message)
+    {
+        long now = _timeProvider.GetTimestamp();
+        for (int level = 0; level < PriorityLevels.Count; level++)
+        {
+            if (_backlog.TryTake(level, out var entry))
+            {
+                message = Release(entry, (PriorityLevel)level, now);
+                return true;
+            }
+        }
+
+        if (_lanes.TryTakeAny(out var parked))
+        {
+            message = Release(parked.Entry, parked.Level, now);
+            return true;
+        }
+
+        message = default;
+        return false;
+    }
+
+    /// <summary>Gets the timestamp ticks until a held message can be released: 0 for now, <see cref="long.MaxValue"/> when nothing is held.</summary>
+    public long GetReleaseDelay(long now)
+    {
+        if (HeldCount == 0)
+        {
+            return long.MaxValue;
+        }
+
+        var state = new DrainState(this, now, _timeProvider);
+        long delay;
+        if (_policy is IThrottledDrainPolicy throttled)
+        {
+            delay = throttled.GetReleaseDelay(in state);
+        }
+        else if (state.GetOccupancyMask() == 0)
+        {
+            delay = long.MaxValue;
+        }
+        else
+        {
+            // A policy that cannot say when it will release (a custom one, or a wrapper hiding the built-in
+            // throttle): releasable now if it would choose a level; if it holds everything back, ask it again
+            // after a short poll interval rather than spinning on it.
+            delay = _policy.TrySelectLevel(in state, out _) ? 0 : Math.Max(1, _timeProvider.TimestampFrequency / CustomPolicyPollsPerSecond);
+        }
+
+        if (delay != 0 && !_lanes.IsEmpty)
+        {
+            delay = Math.Min(delay, _lanes.GetDelay(_recovery.Mode, now));
+        }
+
+        if (delay == long.MaxValue)
+        {
+            // Held but nothing visible: a producer is publishing; it is releasable within instructions.
+            return 0;
+        }
+
+        if (delay == 0 && _remote is not null && _gate.Held == 0)
+        {
+            // Releasable from the shared store, but nothing is claimed here yet: claim the level the policy would
+            // choose, and wait for the claim to land (it wakes readers) rather than spinning.
+            if (_policy.TrySelectLevel(in state, out var next) && PriorityLevels.IsDefined(next))
+            {
+                _remote.RequestClaim((int)next);
+            }
+
+            return _remote.ClaimWaitTicks;
+        }
+
+        return delay;
+    }
+
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        long state = _gate.State;
+        if (((state & ~BacklogGate.CompletedBit) > 0 || (_remote is not null && state == 0 && _remote.TotalDepth > 0))
+            && GetReleaseDelay(_timeProvider.GetTimestamp()) == 0)
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        return state == BacklogGate.CompletedBit ? new ValueTask<bool>(false) : WaitToReadSlowAsync(cancellationToken);
+    }
+
+    private async ValueTask<bool> WaitToReadSlowAsync(CancellationToken cancellationToken)
+    {
+        _gate.BeginReadWait();
+        try
+        {
+            while (true)
+            {
+                var signalled = _gate.ReadSignalled;
+                long state = _gate.State;
+                long delay = long.MaxValue;
+                if (state == BacklogGate.CompletedBit)
+                {
+                    return false;
+                }
+
+                long held = (state & ~BacklogGate.CompletedBit) + (_remote is not null && (state & BacklogGate.CompletedBit) == 0 ? _remote.TotalDepth : 0);
+                if (held > 0)
+                {
+                    long now = _timeProvider.GetTimestamp();
+                    _recovery.Evaluate(held, now);
+                    delay = GetReleaseDelay(now);
+                    if (delay == 0)
+                    {
+                        return true;
+                    }
+                }
+
+                if (delay == long.MaxValue && _remote is not null)
+                {
+                    // Nothing held here: a shared store grows elsewhere; wake on its notification or poll it.
+                    delay = _remote.PollTicks;
+                }
+
+                if (delay == long.MaxValue)
+                {
+                    await signalled.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                // Throttled: sleep until the next token is due, or until something changes.
+                var wait = TimeSpan.FromSeconds(delay / (double)_timeProvider.TimestampFrequency);
+                using var timerCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var timer = Task.Delay(wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait, _timeProvider, timerCancellation.Token);
+                await Task.WhenAny(signalled, timer).ConfigureAwait(false);
+                await timerCancellation.CancelAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        finally
+        {
+            _gate.EndReadWait();
+        }
+    }
+
+    private ReleasedMessage Release(in QueuedEntry entry, PriorityLevel level, long now)
+    {
+        _gate.OnReleased();
+        var wait = _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now);
+        Metrics?.Released(level, entry.Message.Kind, wait);
+        return new ReleasedMessage(entry.Message, level, wait, entry.Token, entry.EnqueuedTimestamp, entry.Attempts);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using DuisPrioritiser.Classification;
+using DuisPrioritiser.Duis;
+using DuisPrioritiser.Release;
+
+namespace DuisPrioritiser.Storage.Internal;
+
+/// <summary>
+/// A store that lives in this process (memory, or the file journal): its held messages are a <see cref="LocalBacklog"/>
+/// the scheduler reads and writes directly and synchronously (the fast path), and its durability, if any, is two
+/// hooks: <see cref="PersistAsync"/> before a message is held and <see cref="ForgetAsync"/> once it is finished.
+/// </summary>
+/// <remarks>
+/// The <see cref="IBacklogStore"/> members are implemented on top of the same parts for callers that use the seam
+/// itself (and the store contract tests); the scheduler does not use them, so the in-memory path pays no async call
+/// and no allocation per message. Deduplication for an embedded store is the scheduler's duplicate window, so
+/// <see cref="AppendAsync"/> reports every item <see cref="AppendOutcome.Accepted"/>.
+/// </remarks>
+internal abstract class EmbeddedBacklogStore : IBacklogStore, IDisposable
+{
+    private readonly ConcurrentDictionary<long, (int Level, QueuedEntry Entry)> _claimed = new();
+    private long _nextClaimId;
+    private int _opened;
+
+    protected EmbeddedBacklogStore(TimeProvider timeProvider)
+    {
+        TimeProvider = timeProvider;
+    }
+
+    /// <summary>Gets the held messages.</summary>
+    public LocalBacklog Backlog { get; } = new();
+
+    public abstract BacklogStoreCapabilities Capabilities { get; }
+
+    /// <summary>Gets a value indicating whether a message must be persisted (an await) before it is held.</summary>
+    public bool IsDurable => (Capabilities & BacklogStoreCapabilities.Durable) != 0;
+
+    protected TimeProvider TimeProvider { get; }
+
+    /// <summary>Opens the store once, placing what it recovers in <see cref="Backlog"/>.</summary>
+    /// <param name="onRecovered">Told of each recovered message (the scheduler seeds its duplicate window), or <see langword="null"/>.</param>
+    /// <returns>What was recovered.</returns>
+    public BacklogRecovery Open(Action<DuisMessage>? onRecovered)
+    {
+        if (Interlocked.Exchange(ref _opened, 1) != 0)
+        {
+            throw new InvalidOperationException("The backlog store is already open.");
+        }
+
+        return new BacklogRecovery(OpenCore(onRecovered));
+    }
+
+    /// <summary>Makes <paramref name="message"/> durable at <paramref name="level"/> before it is held; returns its store id.</summary>
+    /// <exception cref="InvalidOperationException">The store is not durable.</exception>
+    public virtual ValueTask<long> PersistAsync(DuisMessage message, PriorityLevel level)
+        => throw new InvalidOperationException("This store is not durable: hold messages directly.");
+
+    /// <summary>Records that the message with store id <paramref name="token"/> is finished (handled, dead-lettered, or its intake cancelled).</summary>
+    public virtual ValueTask ForgetAsync(long token) => ValueTask.CompletedTask;
+
+    /// <summary>Called when a message is returned, after it is back in <see cref="Backlog"/>.</summary>
+    public virtual void OnReturned(in QueuedEntry entry, PriorityLevel level)
+    {
+    }
+
+    public ValueTask<BacklogRecovery> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<BacklogRecovery>(Open(null));
+    }
+
+    public async ValueTask AppendAsync(ReadOnlyMemory<BacklogAppend> batch, Memory<AppendOutcome> outcomes, CancellationToken cancellationToken = default)
+    {
+        if (outcomes.Length < batch.Length)
+        {
+            throw new ArgumentException("Give at least one outcome slot per item of the batch.", nameof(outcomes));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        for (int i = 0; i < batch.Length; i++)
+        {
+            var item = batch.Span[i];
+            PriorityLevels.ThrowIfUndefined(item.Level);
+            long token = IsDurable ? await PersistAsync(item.Message, item.Level).ConfigureAwait(false) : 0;
+            Backlog.Add((int)item.Level, new QueuedEntry(item.Message, ToTimestamp(item.EnqueuedAt), token));
+            outcomes.Span[i] = AppendOutcome.Accepted;
+        }
+    }
+
+    public ValueTask<int> ClaimAsync(PriorityLevel level, Memory<StoredMessage> destination, CancellationToken cancellationToken = default)
+    {
+        PriorityLevels.ThrowIfUndefined(level);
+        cancellationToken.ThrowIfCancellationRequested();
+        int count = 0;
+        var span = destination.Span;
+        while (count < span.Length && Backlog.TryTake((int)level, out var entry))
+        {
+            // A durable store's entries carry their journal id; a memory store's get one for the claim (never both in one store).
+            long id = entry.Token > 0 ? entry.Token : Interlocked.Increment(ref _nextClaimId);
+            _claimed[id] = ((int)level, entry);
+            span[count++] = new StoredMessage(id, entry.Message, level, ToUtc(entry.EnqueuedTimestamp), entry.Attempts);
+        }
+
+        return new ValueTask<int>(count);
+    }
+
+    public async ValueTask AcknowledgeAsync(ReadOnlyMemory<BacklogAcknowledgement> batch, CancellationToken cancellationToken = default)
+    {
+        for (int i = 0; i < batch.Length; i++)
+        {
+            var ack = batch.Span[i];
+            if (!_claimed.TryRemove(ack.Id, out var claimed))
+            {
+                continue;
+            }
+
+            if (ack.Outcome == ReleaseOutcome.Returned)
+            {
+                var entry = claimed.Entry with { Attempts = claimed.Entry.Attempts + 1 };
+                Backlog.Return(claimed.Level, entry);
+                OnReturned(entry, (PriorityLevel)claimed.Level);
+            }
+            else if (claimed.Entry.Token > 0)
+            {
+                await ForgetAsync(claimed.Entry.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public BacklogLevelState GetLevelState(PriorityLevel level)
+    {
+        PriorityLevels.ThrowIfUndefined(level);
+        long depth = Backlog.GetCount((int)level);
+        return Backlog.TryGetOldestTimestamp((int)level, out long oldest)
+            ? new BacklogLevelState(depth, ToUtc(oldest))
+            : new BacklogLevelState(depth, null);
+    }
+
+    public abstract ValueTask DisposeAsync();
+
+    public abstract void Dispose();
+
+    /// <summary>Opens the store, placing what it recovers in <see cref="Backlog"/>; returns how many.</summary>
+    protected abstract long OpenCore(Action<DuisMessage>? onRecovered);
+
+    private DateTimeOffset ToUtc(long timestamp) => TimeProvider.GetUtcNow() - TimeProvider.GetElapsedTime(timestamp);
+
+    private long ToTimestamp(DateTimeOffset utc)
+    {
+        var age = TimeProvider.GetUtcNow() - utc;
+        return TimeProvider.GetTimestamp() - (long)(age.TotalSeconds * TimeProvider.TimestampFrequency);
+    }
+}

@@ -1,0 +1,173 @@
+using System.Runtime.CompilerServices;
+using DuisPrioritiser.Classification;
+using DuisPrioritiser.Queueing.Internal;
+
+namespace DuisPrioritiser.Storage.Internal;
+
+/// <summary>
+/// The held messages of an embedded store: the lock-free <see cref="MultiLevelQueue{T}"/>, one FIFO per level, plus a
+/// small ordered <em>return lane</em> per level for messages acknowledged <see cref="Release.ReleaseOutcome.Returned"/>.
+/// </summary>
+/// <remarks>
+/// <para><b>Fast path.</b> <see cref="Add"/> and <see cref="TryTake"/> are the queue's own lock-free operations plus
+/// one volatile read of the returned count (zero in normal operation), so holding a message costs no allocation
+/// beyond the queue's segments and no lock.</para>
+/// <para><b>Return lanes.</b> A returned message goes back to the front of its level: the lane is consulted before the
+/// level's queue and hands out its messages in original order (by first enqueue time, then store id). Returns are
+/// rare (a back-end outage), so the lane is a lock-protected binary heap. Depth, occupancy and oldest time include
+/// the lanes, so the drain policy sees returned messages.</para>
+/// <para><b>Ordering.</b> <see cref="Return"/> inserts into the lane before incrementing <c>_returned</c>; a reader
+/// that reads the count as zero in between sees the message on its next try (the scheduler pulses readers after a
+/// return), and a reader that sees the count non-zero takes the lane's lock, which orders it after the insert.</para>
+/// </remarks>
+internal sealed class LocalBacklog
+{
+    private readonly MultiLevelQueue<QueuedEntry> _queue = new(PriorityLevels.Count);
+    private readonly ReturnLane[] _lanes;
+    private int _returned;
+
+    public LocalBacklog()
+    {
+        _lanes = new ReturnLane[PriorityLevels.Count];
+        for (int i = 0; i < _lanes.Length; i++)
+        {
+            _lanes[i] = new ReturnLane();
+        }
+    }
+
+    /// <summary>Gets the number of returned messages waiting in the lanes.</summary>
+    public int ReturnedCount => Volatile.Read(ref _returned);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(int level, in QueuedEntry entry) => _queue.Enqueue(level, entry);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryTake(int level, out QueuedEntry entry)
+    {
+        if (Volatile.Read(ref _returned) != 0 && TryTakeReturned(level, out entry))
+        {
+            return true;
+        }
+
+        return _queue.TryDequeue(level, out entry);
+    }
+
+    /// <summary>Puts a released message back at the front of its level, in original order.</summary>
+    public void Return(int level, in QueuedEntry entry)
+    {
+        _lanes[level].Add(entry);
+        Interlocked.Increment(ref _returned);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long GetCount(int level)
+    {
+        long count = _queue.GetCount(level);
+        return Volatile.Read(ref _returned) == 0 ? count : count + _lanes[level].Count;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int GetOccupancyMask()
+    {
+        int mask = _queue.GetOccupancyMask();
+        return Volatile.Read(ref _returned) == 0 ? mask : mask | GetReturnedMask();
+    }
+
+    /// <summary>Reads the enqueue timestamp of the oldest held message of <paramref name="level"/>.</summary>
+    public bool TryGetOldestTimestamp(int level, out long timestamp)
+    {
+        bool found = false;
+        timestamp = long.MaxValue;
+        if (Volatile.Read(ref _returned) != 0 && _lanes[level].TryPeekTimestamp(out long returned))
+        {
+            timestamp = returned;
+            found = true;
+        }
+
+        if (_queue.TryPeek(level, out var head) && head.Message is not null)
+        {
+            timestamp = Math.Min(timestamp, head.EnqueuedTimestamp);
+            found = true;
+        }
+
+        return found;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryTakeReturned(int level, out QueuedEntry entry)
+    {
+        if (_lanes[level].TryTake(out entry))
+        {
+            Interlocked.Decrement(ref _returned);
+            return true;
+        }
+
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int GetReturnedMask()
+    {
+        int mask = 0;
+        for (int i = 0; i < _lanes.Length; i++)
+        {
+            if (_lanes[i].Count > 0)
+            {
+                mask |= 1 << i;
+            }
+        }
+
+        return mask;
+    }
+
+    /// <summary>Returned messages of one level, oldest (first enqueued) first.</summary>
+    private sealed class ReturnLane
+    {
+        private readonly Lock _lock = new();
+        private readonly PriorityQueue<QueuedEntry, (long Timestamp, long Token, long Sequence)> _heap = new();
+        private long _sequence;
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Add(in QueuedEntry entry)
+        {
+            lock (_lock)
+            {
+                _heap.Enqueue(entry, (entry.EnqueuedTimestamp, entry.Token, _sequence++));
+                Volatile.Write(ref _count, _heap.Count);
+            }
+        }
+
+        public bool TryTake(out QueuedEntry entry)
+        {
+            if (Volatile.Read(ref _count) == 0)
+            {
+                entry = default;
+                return false;
+            }
+
+            lock (_lock)
+            {
+                bool taken = _heap.TryDequeue(out entry, out _);
+                Volatile.Write(ref _count, _heap.Count);
+                return taken;
+            }
+        }
+
+        public bool TryPeekTimestamp(out long timestamp)
+        {
+            lock (_lock)
+            {
+                if (_heap.TryPeek(out _, out var priority))
+                {
+                    timestamp = priority.Timestamp;
+                    return true;
+                }
+            }
+
+            timestamp = 0;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,238 @@
+using DuisPrioritiser.Classification;
+using DuisPrioritiser.Duis;
+using DuisPrioritiser.Release;
+using DuisPrioritiser.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DuisPrioritiser.Tests.Storage;
+
+/// <summary>The scheduler driving a store that is not embedded, through the batch seam: the path a PostgreSQL store takes.</summary>
+public class RemoteBacklogStoreTests
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
+
+    [Test]
+    public async Task Scheduler_WithARemoteStore_ReleasesEveryMessageOnceInPriorityOrder()
+    {
+        var store = new SharedTestBacklogStore();
+        await using var scheduler = Create(store);
+        Assert.That(store.OpenCount, Is.EqualTo(1));
+
+        // Concurrent intake is gathered into batches.
+        var accepted = await Task.WhenAll(Enumerable.Range(1, 60).Select(i =>
+            scheduler.EnqueueWithResultAsync(At(i, i <= 30 ? PriorityLevel.Low : PriorityLevel.Critical)).AsTask()));
+        Assert.That(accepted, Is.All.EqualTo(EnqueueResult.Accepted));
+        Assert.That(store.AppendCalls, Is.LessThan(60));
+        Assert.That(scheduler.Count, Is.EqualTo(60));
+        Assert.That(scheduler.GetSnapshot().Levels[(int)PriorityLevel.Critical].Count, Is.EqualTo(30));
+
+        var released = await DrainAsync(scheduler, 60);
+        Assert.That(released.Select(r => r.Level).Take(30), Is.All.EqualTo(PriorityLevel.Critical));
+        Assert.That(released.Select(r => r.Level).Skip(30), Is.All.EqualTo(PriorityLevel.Low));
+        Assert.That(released.Select(r => r.Message.RequestId).Distinct().Count(), Is.EqualTo(60));
+        Assert.That(released.Where(r => r.Level == PriorityLevel.Low).Select(r => int.Parse(r.Message.RequestId!, System.Globalization.CultureInfo.InvariantCulture) % 1000),
+            Is.Ordered, "in order within a level");
+
+        foreach (var message in released)
+        {
+            await scheduler.AcknowledgeAsync(message);
+        }
+
+        Assert.That(store.Total, Is.Zero);
+        Assert.That(store.Acknowledgements.Select(a => a.Outcome), Is.All.EqualTo(ReleaseOutcome.Handled));
+    }
+
+    [Test]
+    public async Task EnqueueAsync_ADuplicateKey_IsReportedByTheStoreAsAcceptedDuplicate()
+    {
+        var store = new SharedTestBacklogStore();
+
+        // Another node took the first copy: this scheduler's own window has not seen it, the store's unique key catches it.
+        await using var scheduler = Create(store);
+        await using var other = Create(store);
+        Assert.That(await scheduler.EnqueueWithResultAsync(TestMessages.Tagged(7)), Is.EqualTo(EnqueueResult.Accepted));
+        Assert.That(await other.EnqueueWithResultAsync(TestMessages.Tagged(7)), Is.EqualTo(EnqueueResult.AcceptedDuplicate));
+        Assert.That(store.Total, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task EnqueueAsync_WithDeduplicationOff_GivesTheStoreNoKey()
+    {
+        var store = new SharedTestBacklogStore();
+        await using var scheduler = Create(store, o => o.Deduplication.Enabled = false);
+        Assert.That(await scheduler.EnqueueWithResultAsync(TestMessages.Tagged(7)), Is.EqualTo(EnqueueResult.Accepted));
+        Assert.That(await scheduler.EnqueueWithResultAsync(TestMessages.Tagged(7)), Is.EqualTo(EnqueueResult.Accepted));
+        Assert.That(store.Total, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Acknowledge_Returned_GoesBackToTheStoreAndIsReleasedAgainWithOneMoreAttempt()
+    {
+        var store = new SharedTestBacklogStore();
+        await using var scheduler = Create(store);
+        await scheduler.EnqueueAsync(TestMessages.Tagged(1));
+        await scheduler.EnqueueAsync(TestMessages.Tagged(2));
+
+        var first = await scheduler.DequeueAsync().AsTask().WaitAsync(s_timeout);
+        await scheduler.AcknowledgeAsync(first, ReleaseOutcome.Returned);
+        Assert.That(store.Acknowledgements.Single().Outcome, Is.EqualTo(ReleaseOutcome.Returned));
+
+        var released = await DrainAsync(scheduler, 2);
+        Assert.That(released.Select(r => (r.Message.RequestId, r.Attempts)), Does.Contain(("1", 1)));
+    }
+
+    [Test]
+    public async Task TwoSchedulers_SharingAStore_ReleaseEachMessageExactlyOnce()
+    {
+        var store = new SharedTestBacklogStore();
+        await using var a = Create(store);
+        await using var b = Create(store);
+        await Task.WhenAll(Enumerable.Range(1, 100).Select(i => (i % 2 == 0 ? a : b).EnqueueAsync(At(i, (PriorityLevel)(i % 5))).AsTask()));
+
+        var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
+        async Task ReadAsync(ResponseReleaseScheduler scheduler)
+        {
+            using var stop = new CancellationTokenSource(s_timeout);
+            while (seen.Count < 100 && !stop.IsCancellationRequested)
+            {
+                if (scheduler.TryDequeue(out var message))
+                {
+                    seen.Add(message.Message.RequestId!);
+                    await scheduler.AcknowledgeAsync(message);
+                    continue;
+                }
+
+                try
+                {
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+                    wait.CancelAfter(TimeSpan.FromMilliseconds(200));
+                    await scheduler.WaitToReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+
+        await Task.WhenAll(ReadAsync(a), ReadAsync(b));
+        Assert.That(seen, Has.Count.EqualTo(100));
+        Assert.That(seen.Distinct().Count(), Is.EqualTo(100));
+        Assert.That(store.Total, Is.Zero);
+    }
+
+    [Test]
+    public async Task Unavailable_IntakeIsNotAccepted_AndReleaseResumesWhenTheStoreIsBack()
+    {
+        var store = new SharedTestBacklogStore();
+        await using var scheduler = Create(store);
+        await scheduler.EnqueueAsync(TestMessages.Tagged(1));
+
+        store.Available = false;
+        Assert.ThrowsAsync<BacklogStoreUnavailableException>(async () => await scheduler.EnqueueWithResultAsync(TestMessages.Tagged(2)));
+        Assert.That(scheduler.TryDequeue(out _), Is.False, "nothing is claimed while the store is down");
+
+        store.Available = true;
+        var released = await DrainAsync(scheduler, 1);
+        Assert.That(released.Single().Message.RequestId, Is.EqualTo("1"));
+    }
+
+    [Test]
+    public async Task TryEnqueue_WithARemoteStore_ThrowsBecauseAcceptingMeansWaiting()
+    {
+        await using var scheduler = Create(new SharedTestBacklogStore());
+        Assert.Throws<InvalidOperationException>(() => scheduler.TryEnqueue(TestMessages.Tagged(1)));
+    }
+
+    [Test]
+    public async Task ClaimedMessages_HaveTheirLeasesRenewed()
+    {
+        var store = new SharedTestBacklogStore(leaseDuration: TimeSpan.FromMilliseconds(300));
+        await using var scheduler = Create(store);
+        await scheduler.EnqueueAsync(TestMessages.Tagged(1));
+        var released = await scheduler.DequeueAsync().AsTask().WaitAsync(s_timeout);
+
+        var deadline = DateTime.UtcNow + s_timeout;
+        while (store.Renewals == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.That(store.Renewals, Is.GreaterThan(0));
+        await scheduler.AcknowledgeAsync(released);
+        Assert.That(store.Total, Is.Zero);
+    }
+
+    [Test]
+    public async Task UseBacklogStore_RegistersTheStoreTheSchedulerUses()
+    {
+        var store = new SharedTestBacklogStore();
+        var services = new ServiceCollection();
+        services.AddResponsePrioritisation().UseBacklogStore(_ => store);
+        await using var provider = services.BuildServiceProvider();
+
+        var scheduler = provider.GetRequiredService<ResponseReleaseScheduler>();
+        Assert.That(scheduler.Store, Is.SameAs(store));
+        Assert.That(await scheduler.EnqueueWithResultAsync(TestMessages.Tagged(1)), Is.EqualTo(EnqueueResult.Accepted));
+        Assert.That(store.Total, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task UseBacklogStore_OfAType_IsCreatedByTheContainer()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(TimeProvider.System);
+        services.AddResponsePrioritisation().UseBacklogStore<SharedTestBacklogStoreForContainer>();
+        await using var provider = services.BuildServiceProvider();
+        Assert.That(provider.GetRequiredService<ResponseReleaseScheduler>().Store, Is.InstanceOf<SharedTestBacklogStoreForContainer>());
+    }
+
+    private static ResponseReleaseScheduler Create(IBacklogStore store, Action<ResponsePrioritisationOptions>? configure = null)
+    {
+        var options = new ResponsePrioritisationOptions { Capacity = 10_000 };
+        configure?.Invoke(options);
+        return new ResponseReleaseScheduler(options, new TagLevelClassifier(), backlogStore: store);
+    }
+
+    /// <summary>A tagged message whose tag also carries its level (level * 1000 + tag), read back by <see cref="TagLevelClassifier"/>.</summary>
+    private static DuisMessage At(int tag, PriorityLevel level) => TestMessages.Tagged(((int)level * 1000) + tag);
+
+    private static async Task<List<ReleasedMessage>> DrainAsync(ResponseReleaseScheduler scheduler, int count)
+    {
+        var released = new List<ReleasedMessage>();
+        using var timeout = new CancellationTokenSource(s_timeout);
+        while (released.Count < count)
+        {
+            released.Add(await scheduler.DequeueAsync(timeout.Token));
+        }
+
+        return released;
+    }
+
+    private sealed class TagLevelClassifier : IPriorityClassifier
+    {
+        public bool TryClassify(DuisMessage message, out PriorityLevel level)
+        {
+            level = (PriorityLevel)(int.Parse(message.RequestId!, System.Globalization.CultureInfo.InvariantCulture) / 1000);
+            return PriorityLevels.IsDefined(level);
+        }
+    }
+
+    internal sealed class SharedTestBacklogStoreForContainer : IBacklogStore
+    {
+        private readonly SharedTestBacklogStore _inner = new();
+
+        public BacklogStoreCapabilities Capabilities => _inner.Capabilities;
+
+        public ValueTask<BacklogRecovery> OpenAsync(CancellationToken cancellationToken = default) => _inner.OpenAsync(cancellationToken);
+
+        public ValueTask AppendAsync(ReadOnlyMemory<BacklogAppend> batch, Memory<AppendOutcome> outcomes, CancellationToken cancellationToken = default) => _inner.AppendAsync(batch, outcomes, cancellationToken);
+
+        public ValueTask<int> ClaimAsync(PriorityLevel level, Memory<StoredMessage> destination, CancellationToken cancellationToken = default) => _inner.ClaimAsync(level, destination, cancellationToken);
+
+        public ValueTask AcknowledgeAsync(ReadOnlyMemory<BacklogAcknowledgement> batch, CancellationToken cancellationToken = default) => _inner.AcknowledgeAsync(batch, cancellationToken);
+
+        public BacklogLevelState GetLevelState(PriorityLevel level) => _inner.GetLevelState(level);
+
+        public ValueTask DisposeAsync() => _inner.DisposeAsync();
+    }
+}
