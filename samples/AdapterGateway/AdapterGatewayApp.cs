@@ -1,7 +1,8 @@
 using System.Text.Json.Serialization;
 using AdapterGateway.BackEnd;
-using AdapterGateway.Intake;
+using AdapterGateway.Security;
 using DuisPrioritiser;
+using DuisPrioritiser.AspNetCore;
 using DuisPrioritiser.Health;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -33,15 +34,17 @@ public static class AdapterGatewayApp
         // this builder) makes POST /duis answer 204 only once the message is on disk.
         var prioritisation = builder.Services
             .AddResponsePrioritisation(builder.Configuration.GetSection(ResponsePrioritisationOptions.SectionName))
+            .AddDuisIntake(builder.Configuration.GetSection(DuisIntakeOptions.SectionName))
             .AddHandler<SimulatedBackEnd>()
             .AddHealthCheck();
 
+        // The admin API and dashboard are for operators only: here, whoever sends AdapterGateway:OperatorKey.
+        builder.Services.AddAuthentication(OperatorKeyAuthentication.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, OperatorKeyAuthentication>(OperatorKeyAuthentication.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(OperatorKeyAuthentication.Policy, policy => policy.RequireRole("duis-operator"));
 
         builder.Services.AddSingleton<BackEndControl>();
-        builder.Services.AddOptions<AdapterGatewayOptions>()
-            .Bind(builder.Configuration.GetSection(AdapterGatewayOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
         builder.Services.AddOptions<SimulatedBackEndOptions>()
             .Bind(builder.Configuration.GetSection(SimulatedBackEndOptions.SectionName))
             .ValidateDataAnnotations()
@@ -72,7 +75,14 @@ public static class AdapterGatewayApp
         }
 
         var app = builder.Build();
-        app.MapPost("/duis", DuisIntakeEndpoint.HandleAsync);
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        // POST /duis: 204 once accepted, 400/413/415 for what cannot be accepted, 503 + Retry-After when full.
+        app.MapDuisIntake("/duis");
+
+        // /duis-admin: snapshot, pause/resume release, Recovery, configuration; the dashboard at /duis-admin/dashboard/.
+        app.MapDuisPrioritiserAdmin("/duis-admin", OperatorKeyAuthentication.Policy);
         app.MapGet("/status", StatusEndpoint.Get);
         app.MapGet("/processed", BackEndEndpoints.GetProcessed);
         app.MapPost("/backend/pause", BackEndEndpoints.Pause);
