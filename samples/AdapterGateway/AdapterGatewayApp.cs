@@ -32,7 +32,7 @@ public static class AdapterGatewayApp
         // this builder) makes POST /duis answer 204 only once the message is on disk.
         builder.Services
             .AddResponsePrioritisation(builder.Configuration.GetSection(ResponsePrioritisationOptions.SectionName))
-            .AddHandler<SimulatedBackEnd>()
+            .UseHandler<SimulatedBackEnd>()
             .AddHealthCheck();
 
         builder.Services.AddSingleton<BackEndControl>();

@@ -85,7 +85,7 @@ internal static class DuisIntakeEndpoint
                     });
 
             case IntakeStatus.RejectedFull:
-                Log.Full(logger, result.Level);
+                Log.Full(logger, result.Level.GetValueOrDefault());
                 return Unavailable(response, options.RetryAfterFull, "At capacity", "The gateway holds as many messages as it is configured to; resend after Retry-After.");
 
             case IntakeStatus.RejectedCompleted:

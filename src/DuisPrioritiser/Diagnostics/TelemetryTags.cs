@@ -14,6 +14,7 @@ internal static class TelemetryTags
     public const string ResponseId = "duis.response_id";
     public const string Srv = "duis.srv";
     public const string Attempt = "duis_prioritiser.attempt";
+    public const string Event = "event";
 
     private static readonly string[] s_levels = ["critical", "high", "normal", "low", "bulk"];
     private static readonly string[] s_kinds = ["response", "device_alert", "dcc_alert", "smets1_response"];

@@ -56,6 +56,21 @@ public sealed partial class ResponseReleaseScheduler
         return EnqueueCheckedAsync(message, Classify(message), cancellationToken);
     }
 
+    /// <summary>
+    /// Enqueues a replayed dead letter at its original <paramref name="level"/>: not classified again and not checked
+    /// for duplicates (the duplicate window remembers its first arrival), durable before it returns with a journal,
+    /// and refused rather than waiting when full.
+    /// </summary>
+    internal ValueTask<EnqueueResult> EnqueueReplayAsync(DuisMessage message, PriorityLevel level, CancellationToken cancellationToken)
+    {
+        if (_journal is not null)
+        {
+            return EnqueueJournaledAsync(message, level, default, false, cancellationToken);
+        }
+
+        return new ValueTask<EnqueueResult>(ToResult(TryEnqueueCore(message, level)));
+    }
+
     private static EnqueueResult ToResult(EnqueueStatus status) => status switch
     {
         EnqueueStatus.Accepted => EnqueueResult.Accepted,

@@ -42,6 +42,12 @@ public sealed partial class ResponseReleaseScheduler : IRecoveryControl
         long now = _timeProvider.GetTimestamp();
         for (int level = 0; level < PriorityLevels.Count; level++)
         {
+            if (_returned.TryTake(level, out var returned))
+            {
+                message = Release(returned.Entry, (PriorityLevel)level, now, returned.Attempts);
+                return true;
+            }
+
             if (_queue.TryDequeue(level, out var entry))
             {
                 message = Release(entry, (PriorityLevel)level, now);
@@ -74,6 +80,14 @@ public sealed partial class ResponseReleaseScheduler : IRecoveryControl
             if (!_policy.TrySelectLevel(in state, out var level) || !PriorityLevels.IsDefined(level))
             {
                 break;
+            }
+
+            // Returned messages first: they are the front of their level (and passed the per-code lanes already).
+            if (_returned.TryTake((int)level, out var returned))
+            {
+                _policy.OnReleased(level, in state);
+                message = Release(returned.Entry, level, now, returned.Attempts);
+                return true;
             }
 
             if (!_lanes.IsEmpty && _lanes.TryTakeDue(mode, now, level, out var due))
@@ -113,12 +127,12 @@ public sealed partial class ResponseReleaseScheduler : IRecoveryControl
         return false;
     }
 
-    private ReleasedMessage Release(in QueuedEntry entry, PriorityLevel level, long now)
+    private ReleasedMessage Release(in QueuedEntry entry, PriorityLevel level, long now, int attempts = 0)
     {
         OnReleased();
         var wait = _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now);
         _metrics.Released(level, entry.Message.Kind, wait);
-        return new ReleasedMessage(entry.Message, level, wait, entry.Token);
+        return new ReleasedMessage(entry.Message, level, wait, entry.Token, entry.EnqueuedTimestamp, attempts);
     }
 
     /// <summary>Gets the timestamp ticks until a held message can be released: 0 for now, <see cref="long.MaxValue"/> when nothing is held.</summary>

@@ -29,6 +29,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     private const long CompletedBit = 1L << 62;
 
     private readonly MultiLevelQueue<QueuedEntry> _queue = new(PriorityLevels.Count);
+    private readonly ReturnedEntries _returned = new(PriorityLevels.Count);
+    private readonly BackendDowntime _downtime = new();
     private readonly IPriorityClassifier _classifier;
     private readonly IDrainPolicy _policy;
     private readonly TimeProvider _timeProvider;
@@ -97,6 +99,16 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     /// <summary>Gets the number of messages held.</summary>
     public long Count => Volatile.Read(ref _state.Value) & ~CompletedBit;
+
+    /// <summary>Gets the record of back-end downtime that the release loop keeps, which the drain policy's wait bounds discount.</summary>
+    internal BackendDowntime Downtime => _downtime;
+
+    /// <summary>Gets the number of messages held again after <see cref="ReleaseOutcome.Returned"/>.</summary>
+    internal long ReturnedCount => _returned.Count;
+
+    /// <summary>Gets the oldest wait among returned Critical messages (for the health check).</summary>
+    internal TimeSpan GetReturnedOldestWait(PriorityLevel level)
+        => _returned.TryPeek((int)level, out var entry) ? _timeProvider.GetElapsedTime(entry.Entry.EnqueuedTimestamp) : TimeSpan.Zero;
 
     /// <summary>Gets the drain policy in use.</summary>
     public IDrainPolicy DrainPolicy => _policy;
@@ -185,13 +197,19 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         if (!Enum.IsDefined(outcome))
         {
-            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Use Handled or DeadLettered.");
+            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Use Handled, DeadLettered or Returned.");
         }
 
         if (Interlocked.Decrement(ref _inFlight.Value) < 0)
         {
             Interlocked.Increment(ref _inFlight.Value);
             Log.UnbalancedAcknowledgement(_logger);
+        }
+
+        if (outcome == ReleaseOutcome.Returned)
+        {
+            Return(in message);
+            return ValueTask.CompletedTask;
         }
 
         return CompleteInJournalAsync(message);
@@ -230,7 +248,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         var levels = new LevelSnapshot[PriorityLevels.Count];
         for (int i = 0; i < levels.Length; i++)
         {
-            levels[i] = new LevelSnapshot((PriorityLevel)i, _queue.GetCount(i), GetOldestWait(i, now));
+            levels[i] = new LevelSnapshot((PriorityLevel)i, GetLevelCount(i), GetOldestWait(i, now));
         }
 
         return new SchedulerSnapshot(
@@ -263,7 +281,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         DisposeJournal();
     }
 
-    long ISchedulerGauges.GetDepth(int level) => _queue.GetCount(level);
+    long ISchedulerGauges.GetDepth(int level) => GetLevelCount(level);
 
     long ISchedulerGauges.GetDeferred() => _lanes.DeferredCount;
 
@@ -273,11 +291,11 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     int ISchedulerGauges.GetRecoveryMode() => _recovery.Mode == TrafficMode.Recovery ? 1 : 0;
 
-    long IDrainStateSource.GetCount(int level) => _queue.GetCount(level);
+    long IDrainStateSource.GetCount(int level) => GetLevelCount(level);
 
-    int IDrainStateSource.GetOccupancyMask() => _queue.GetOccupancyMask();
+    int IDrainStateSource.GetOccupancyMask() => _queue.GetOccupancyMask() | _returned.Mask;
 
-    TimeSpan IDrainStateSource.GetOldestWait(int level, long timestamp) => GetOldestWait(level, timestamp);
+    TimeSpan IDrainStateSource.GetOldestWait(int level, long timestamp) => GetPolicyWait(level, timestamp);
 
     /// <summary>Reserves a place and enqueues.</summary>
     /// <param name="message">The message.</param>
@@ -388,13 +406,55 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     private TimeSpan GetOldestWait(int level, long now)
     {
-        if (!_queue.TryPeek(level, out var entry) || entry.Message is null)
+        if (!TryGetOldestTimestamp(level, out long enqueued))
         {
             return TimeSpan.Zero;
         }
 
-        var wait = _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now);
+        var wait = _timeProvider.GetElapsedTime(enqueued, now);
         return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+    }
+
+    /// <summary>
+    /// The oldest wait as the drain policy sees it: time the back-end was down (see <see cref="BackendDowntime"/>)
+    /// does not count toward the wait bounds, so a long outage does not make every held message overdue.
+    /// </summary>
+    private TimeSpan GetPolicyWait(int level, long now)
+    {
+        if (!TryGetOldestTimestamp(level, out long enqueued))
+        {
+            return TimeSpan.Zero;
+        }
+
+        long elapsed = now - enqueued - _downtime.GetOverlap(enqueued, now);
+        return elapsed > 0 ? _timeProvider.GetElapsedTime(0, elapsed) : TimeSpan.Zero;
+    }
+
+    private bool TryGetOldestTimestamp(int level, out long enqueued)
+    {
+        bool queued = _queue.TryPeek(level, out var entry) && entry.Message is not null;
+        if (_returned.TryPeek(level, out var returned))
+        {
+            enqueued = queued ? Math.Min(entry.EnqueuedTimestamp, returned.Entry.EnqueuedTimestamp) : returned.Entry.EnqueuedTimestamp;
+            return true;
+        }
+
+        enqueued = queued ? entry.EnqueuedTimestamp : 0;
+        return queued;
+    }
+
+    private long GetLevelCount(int level) => _queue.GetCount(level) + _returned.GetCount(level);
+
+    /// <summary>Holds a returned message again at the front of its level (see <see cref="ReleaseOutcome.Returned"/>).</summary>
+    private void Return(in ReleasedMessage message)
+    {
+        // Already accepted: held even beyond capacity and after completion, never refused.
+        Interlocked.Increment(ref _state.Value);
+        _returned.Add(message.Level, new QueuedEntry(message.Message, message.EnqueuedTimestamp, message.Token), message.Attempts + 1);
+        if (Volatile.Read(ref _readWaiters) > 0)
+        {
+            _readSignal.Pulse();
+        }
     }
 
     /// <summary>Logs and counts a writer's final refusal, once per message.</summary>

@@ -56,11 +56,11 @@ public partial class ResponsePrioritisationHealthCheckTests
         services.AddResponsePrioritisation(o =>
         {
             o.Health.UnhealthyAfterConsecutiveFailures = 3;
-            o.Release.MaxAttempts = 3;
+            o.Release.CircuitBreaker.Enabled = false; // without a breaker, the run of failures decides
             o.Release.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
             o.Release.RetryMaxDelay = TimeSpan.FromMilliseconds(1);
         })
-        .AddHandler((_, _) => Volatile.Read(ref fail) ? throw new InvalidOperationException("back-end down") : ValueTask.CompletedTask)
+        .UseHandler((_, _) => Volatile.Read(ref fail) ? throw new InvalidOperationException("back-end down") : ValueTask.CompletedTask)
         .AddHealthCheck(tags: ["ready"]);
         await using var provider = services.BuildServiceProvider();
         var loop = provider.GetServices<IHostedService>().Single(s => s.GetType().Name == "ResponseReleaseService");
