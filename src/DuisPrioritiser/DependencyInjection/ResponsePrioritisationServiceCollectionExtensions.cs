@@ -3,6 +3,7 @@ using DuisPrioritiser.Classification;
 using DuisPrioritiser.DependencyInjection.Internal;
 using DuisPrioritiser.Draining;
 using DuisPrioritiser.Release;
+using DuisPrioritiser.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -80,7 +81,8 @@ public static class ResponsePrioritisationServiceCollectionExtensions
             provider.GetService<IDrainPolicy>() ?? DrainPolicies.Create(options, timeProvider),
             timeProvider,
             provider.GetService<ILogger<ResponseReleaseScheduler>>(),
-            provider.GetService<IMeterFactory>());
+            provider.GetService<IMeterFactory>(),
+            provider.GetService<IBacklogStore>());
     }
 
     /// <summary>

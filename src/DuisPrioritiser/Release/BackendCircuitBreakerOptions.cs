@@ -23,9 +23,12 @@ public sealed class BackendCircuitBreakerOptions
     [Range(2, int.MaxValue)]
     public int MinimumThroughput { get; set; } = 10;
 
-    /// <summary>Gets or sets the window over which failures are counted.</summary>
-    /// <value>The default value is 30 seconds.</value>
-    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Gets or sets the window over which failures are counted. Successes in the window dilute the failure ratio, so
+    /// at high throughput a long window lets many calls fail before the breaker opens: keep it short.
+    /// </summary>
+    /// <value>The default value is 5 seconds.</value>
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets how long the breaker stays open after it opens; each failed probe doubles it, up to <see cref="MaxBreakDuration"/>.</summary>
     /// <value>The default value is 5 seconds.</value>

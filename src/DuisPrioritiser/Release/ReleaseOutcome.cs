@@ -10,10 +10,9 @@ public enum ReleaseOutcome
     DeadLettered = 1,
 
     /// <summary>
-    /// The attempt failed and the message should be tried again later: it is held again at the <b>front of its own
-    /// level</b>, in its original order (ahead of everything queued at that level), counted in that level's depth and
-    /// oldest wait, and released again by the drain policy. Its <see cref="ReleasedMessage.Attempts"/> is one higher
-    /// on its next release. With a durable journal it stays in the journal, so it survives a restart.
+    /// The message could not be handled for a transient reason (the back-end is unavailable): it is held again at the
+    /// front of its own level, in its original order, with <see cref="ReleasedMessage.Attempts"/> one higher, and the
+    /// drain policy releases it again. Nothing is lost; with a durable store it survives a restart.
     /// </summary>
     Returned = 2,
 }

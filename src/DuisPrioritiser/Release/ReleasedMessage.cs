@@ -30,16 +30,16 @@ public readonly struct ReleasedMessage : IEquatable<ReleasedMessage>
     public TimeSpan Wait { get; }
 
     /// <summary>
-    /// Gets how many earlier releases of this message ended with <see cref="ReleaseOutcome.Returned"/> (0 on its
-    /// first release).
+    /// Gets how many earlier releases of this message were acknowledged with <see cref="ReleaseOutcome.Returned"/>:
+    /// 0 on its first release.
     /// </summary>
     public int Attempts { get; }
 
-    /// <summary>Gets the scheduler timestamp at which the message was first enqueued (its place in its level's order).</summary>
-    internal long EnqueuedTimestamp { get; }
-
-    /// <summary>Gets the scheduler's identity for this release, used to acknowledge it (0 when not tracked).</summary>
+    /// <summary>Gets the store's identity for this message, used to acknowledge it (0 when not tracked).</summary>
     internal long Token { get; }
+
+    /// <summary>Gets the <see cref="TimeProvider.GetTimestamp"/> value at which it was first enqueued, used to re-hold it in order when returned.</summary>
+    internal long EnqueuedTimestamp { get; }
 
     /// <inheritdoc />
     public bool Equals(ReleasedMessage other)

@@ -8,6 +8,7 @@ using DuisPrioritiser.Draining;
 using DuisPrioritiser.Duis;
 using DuisPrioritiser.Queueing.Internal;
 using DuisPrioritiser.Release.Internal;
+using DuisPrioritiser.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -59,6 +60,11 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="logger">The logger; none when <see langword="null"/>.</param>
     /// <param name="meterFactory">Creates the <c>DuisPrioritiser</c> meter; when <see langword="null"/> the scheduler owns its own meter.</param>
+    /// <param name="backlogStore">
+    /// Where accepted messages are held until acknowledged. When <see langword="null"/>, the scheduler creates and owns
+    /// the store <paramref name="options"/> select: the file journal when <see cref="Journal.JournalOptions.Directory"/>
+    /// is set, otherwise memory. A store given here is opened by the scheduler and owned (disposed) by the caller.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> is invalid; the message says what to fix.</exception>
     /// <exception cref="Journal.JournalCorruptedException">The configured journal is damaged before its last good record.</exception>
@@ -70,7 +76,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         IDrainPolicy? drainPolicy = null,
         TimeProvider? timeProvider = null,
         ILogger<ResponseReleaseScheduler>? logger = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        IBacklogStore? backlogStore = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ResponsePrioritisationOptionsValidation.ThrowIfInvalid(options);
