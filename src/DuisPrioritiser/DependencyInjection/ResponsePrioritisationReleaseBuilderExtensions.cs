@@ -258,6 +258,7 @@ public static class ResponsePrioritisationReleaseBuilderExtensions
             sp.GetService<TimeProvider>(),
             sp.GetService<ILoggerFactory>(),
             sp.GetService<IMeterFactory>(),
+            sp.GetService<Tuning.Internal.PrioritisationTuning>(),
             sp.GetService<ReleaseResilienceSetup>()));
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ResponseReleaseService>(static sp => sp.GetRequiredService<ResponseReleaseService>()));
         return builder;

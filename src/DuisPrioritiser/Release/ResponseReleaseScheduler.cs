@@ -118,7 +118,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         => _returned.TryPeek((int)level, out var entry) ? _timeProvider.GetElapsedTime(entry.Entry.EnqueuedTimestamp) : TimeSpan.Zero;
 
     /// <summary>Gets the drain policy in use.</summary>
-    public IDrainPolicy DrainPolicy => _policy;
+    public IDrainPolicy DrainPolicy => _policy is Tuning.Internal.SwappableDrainPolicy swappable ? swappable.Current : _policy;
 
     /// <inheritdoc />
     public bool TryEnqueue(DuisMessage message)
@@ -327,6 +327,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         long timestamp = _timeProvider.GetTimestamp();
         EnsureReceivedAt(message, timestamp);
+        message.CaptureIntakeTraceContext();
         _queue.Enqueue((int)level, new QueuedEntry(message, timestamp, token));
         OnArrival(timestamp);
         _metrics.Enqueued(level, message.Kind);

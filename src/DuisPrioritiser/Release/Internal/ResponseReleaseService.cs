@@ -77,6 +77,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
         IMeterFactory? meterFactory = null,
+        Tuning.Internal.PrioritisationTuning? tuning = null,
         ReleaseResilienceSetup? resilience = null)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
@@ -93,6 +94,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ResponseReleaseService>();
         _options = Copy(value.Release);
         _limiter = new ConcurrencyLimiter(value.Pace, _timeProvider, _logger);
+        tuning?.AttachLimiter(_limiter); // pace limits follow tuning without restart
+
         _telemetry = new ReleaseTelemetry(meterFactory, () => _limiter.Limit) { Logger = _logger };
 
         // The pipeline: the standard strategies, or the integrator's (who may add the standard ones too).
@@ -511,19 +514,22 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         Volatile.Write(ref item.InCall, true);
         long started = _timeProvider.GetTimestamp();
         var sample = PaceSample.Failure;
+        Exception? error = null;
         using var activity = ReleaseTelemetry.StartHandle(item.Message, item.Message.Attempts + call);
         try
         {
             await _handler.HandleAsync(item.Message, cancellationToken).ConfigureAwait(false);
             sample = PaceSample.Success;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !_abort.IsCancellationRequested)
+        catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested && !_abort.IsCancellationRequested)
         {
             sample = PaceSample.Timeout;
+            error = new TimeoutException($"The handler did not finish within {_options.HandlerTimeout}.", exception);
             throw;
         }
         catch (Exception exception)
         {
+            error = exception;
             activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
             throw;
         }
@@ -536,7 +542,13 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
                 _limiter.OnSample(duration, sample);
             }
 
-            _telemetry.HandlerCompleted(item.Message.Level, sample == PaceSample.Success, duration);
+            string? errorType = sample == PaceSample.Success ? null : ReleaseTelemetry.ErrorTypeOf(error);
+            _telemetry.HandlerCompleted(item.Message.Level, errorType, duration);
+            if (errorType is not null)
+            {
+                activity?.SetTag(TelemetryTags.ErrorType, errorType);
+            }
+
             if (sample == PaceSample.Success)
             {
                 if (Volatile.Read(ref _consecutiveFailures) != 0)
