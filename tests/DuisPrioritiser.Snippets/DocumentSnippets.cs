@@ -127,7 +127,7 @@ internal static class DocumentSnippets
         #region traffic-handler
         services.AddResponsePrioritisation(configuration.GetSection("DuisPrioritiser"))
             .UseHandler<MyBackEndHandler>()            // or .UseHandler((message, ct) => ...)
-            .AddDeadLetterSink<MyDeadLetterStore>();   // optional: the default logs at error level (event 4011)
+            .UseDeadLetterSink<MyDeadLetterStore>();   // optional: the default stores them (bytes kept) and logs event 4011
 
         // When the adapter learns that the DCC is restored:
         serviceProvider.GetRequiredService<IRecoveryControl>().EnterRecovery();
