@@ -35,7 +35,7 @@ public static class AdapterGatewayApp
         var prioritisation = builder.Services
             .AddResponsePrioritisation(builder.Configuration.GetSection(ResponsePrioritisationOptions.SectionName))
             .AddDuisIntake(builder.Configuration.GetSection(DuisIntakeOptions.SectionName))
-            .AddHandler<SimulatedBackEnd>()
+            .UseHandler<SimulatedBackEnd>()
             .AddHealthCheck();
 
         // The admin API and dashboard are for operators only: here, whoever sends AdapterGateway:OperatorKey.

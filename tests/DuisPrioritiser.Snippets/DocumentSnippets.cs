@@ -121,7 +121,7 @@ internal static class DocumentSnippets
             .WithTracing(t => t.AddDuisPrioritiserInstrumentation());  // and activity source
 
         builder.Services.AddResponsePrioritisation(builder.Configuration.GetSection("DuisPrioritiser"))
-            .AddHandler<BackEndForwarder>()
+            .UseHandler<BackEndForwarder>()
             .AddHealthCheck(tags: ["ready"]);                           // DuisPrioritiser.HealthChecks
         #endregion
     }
@@ -144,8 +144,8 @@ internal static class DocumentSnippets
     {
         #region traffic-handler
         services.AddResponsePrioritisation(configuration.GetSection("DuisPrioritiser"))
-            .AddHandler<MyBackEndHandler>()            // or .AddHandler((message, ct) => ...)
-            .AddDeadLetterSink<MyDeadLetterStore>();   // optional: the default logs at error level (event 4011)
+            .UseHandler<MyBackEndHandler>()            // or .UseHandler((message, ct) => ...)
+            .UseDeadLetterSink<MyDeadLetterStore>();   // optional: the default stores them (bytes kept) and logs event 4011
 
         // When the adapter learns that the DCC is restored:
         serviceProvider.GetRequiredService<IRecoveryControl>().EnterRecovery();

@@ -7,7 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddSingleton<IMyBackEnd, MyBackEnd>();
 builder.Services
     .AddResponsePrioritisation(builder.Configuration.GetSection("DuisPrioritiser"))
-    .AddHandler<BackEndForwarder>()            // push mode: a hosted loop calls your IResponseHandler
+    .UseHandler<BackEndForwarder>()            // push mode: a hosted loop calls your IResponseHandler
     .UseFileJournal("/var/lib/adapter/duis")   // optional: durable before you acknowledge the DCC
     .AddHealthCheck();                          // optional (DuisPrioritiser.HealthChecks): Degraded while recovering
 

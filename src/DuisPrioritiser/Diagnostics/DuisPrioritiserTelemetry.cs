@@ -55,6 +55,15 @@ public static class DuisPrioritiserTelemetry
     /// <summary>Histogram, <c>s</c>, by <c>priority</c> and <c>outcome</c> (success, failure): one handler call.</summary>
     public const string HandlerDuration = "duis_prioritiser.handler.duration";
 
+    /// <summary>Counter: releases that failed transiently and were returned to the front of their level (tag <c>priority</c>).</summary>
+    public const string MessagesReturned = "duis_prioritiser.messages.returned";
+
+    /// <summary>Counter: events of the release pipeline (tag <c>event</c>: <c>retry</c>, <c>timeout</c>, <c>breaker_opened</c>, <c>breaker_half_opened</c>, <c>breaker_closed</c>).</summary>
+    public const string ResilienceEvents = "duis_prioritiser.resilience.events";
+
+    /// <summary>Gauge: the back-end circuit breaker's state (0 closed, 1 open, 2 half-open).</summary>
+    public const string BreakerState = "duis_prioritiser.release.breaker_state";
+
     /// <summary>Gauge, no unit: 1 while the scheduler is in Recovery mode, 0 in Normal operation.</summary>
     public const string RecoveryMode = "duis_prioritiser.recovery.mode";
 }

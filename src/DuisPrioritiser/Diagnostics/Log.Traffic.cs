@@ -14,8 +14,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 4002, Level = LogLevel.Debug, Message = "In-flight limit changed from {From} to {To} (average latency {AverageLatencySeconds:F4} s, baseline {BaselineSeconds:F4} s, {Failures} failure(s) and {Timeouts} time-out(s) in {Samples} sample(s)).")]
     public static partial void PaceLimitChanged(ILogger logger, int from, int to, double averageLatencySeconds, double baselineSeconds, int failures, int timeouts, int samples);
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Handler failed on attempt {Attempt} of {MaxAttempts} for a {Level} message {Message}.")]
-    public static partial void HandlerFailed(ILogger logger, Exception? exception, int attempt, int maxAttempts, PriorityLevel level, DuisMessage message);
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Release {Release} of a {Level} message {Message} failed transiently after {Calls} handler call(s); it is returned to the front of its level and released again when the back-end allows.")]
+    public static partial void HandlerFailed(ILogger logger, Exception? exception, int release, int calls, PriorityLevel level, DuisMessage message);
 
     [LoggerMessage(EventId = 4011, Level = LogLevel.Error, Message = "Dead-lettered a {Level} message {Message} ({Reason}) after {Attempts} attempt(s); request id {RequestId}, response id {ResponseId}.")]
     public static partial void DeadLettered(ILogger logger, Exception? exception, PriorityLevel level, DuisMessage message, string reason, int attempts, string? requestId, string? responseId);
@@ -52,4 +52,25 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4022, Level = LogLevel.Information, Message = "Release resumed.")]
     public static partial void ReleaseResumed(ILogger logger);
+
+    [LoggerMessage(EventId = 4023, Level = LogLevel.Warning, Message = "The back-end's circuit breaker opened: the release loop holds the backlog in priority order and sends one probe in {BreakDuration}.")]
+    public static partial void BreakerOpened(ILogger logger, Exception? exception, TimeSpan breakDuration);
+
+    [LoggerMessage(EventId = 4024, Level = LogLevel.Information, Message = "The back-end's half-open probe failed: still holding; next probe in {BreakDuration}.")]
+    public static partial void BreakerProbeFailed(ILogger logger, Exception? exception, TimeSpan breakDuration);
+
+    [LoggerMessage(EventId = 4025, Level = LogLevel.Warning, Message = "The back-end's circuit breaker closed after {DownFor}: releasing by the drain policy again.")]
+    public static partial void BreakerClosed(ILogger logger, TimeSpan downFor);
+
+    [LoggerMessage(EventId = 4026, Level = LogLevel.Debug, Message = "Retrying a handler call (retry {Attempt}) in {Delay}.")]
+    public static partial void HandlerRetrying(ILogger logger, Exception? exception, int attempt, TimeSpan delay);
+
+    [LoggerMessage(EventId = 4027, Level = LogLevel.Error, Message = "A {Level} message {Message} failed permanently and was dead-lettered: {Reason}.")]
+    public static partial void HandlerFailedPermanently(ILogger logger, Exception? exception, PriorityLevel level, DuisMessage message, string reason);
+
+    [LoggerMessage(EventId = 4028, Level = LogLevel.Information, Message = "Replayed dead letter {Id} into the scheduler at {Level}.")]
+    public static partial void DeadLetterReplayed(ILogger logger, long id, PriorityLevel level);
+
+    [LoggerMessage(EventId = 4029, Level = LogLevel.Error, Message = "Dead-letter file {Path} is damaged ({Reason}); it is kept aside as {Path}.damaged and not listed.")]
+    public static partial void DeadLetterFileDamaged(ILogger logger, string path, string reason);
 }

@@ -20,6 +20,9 @@ internal sealed class ReleaseTelemetry : IDisposable
     private readonly bool _ownsMeter;
     private readonly Counter<long> _deadLettered;
     private readonly Histogram<double> _handlerDuration;
+    private readonly Counter<long> _returned;
+    private readonly Counter<long> _resilienceEvents;
+    private Func<int>? _breakerState;
 
     public ReleaseTelemetry(IMeterFactory? meterFactory, Func<int> inFlightLimit)
     {
@@ -32,7 +35,47 @@ internal sealed class ReleaseTelemetry : IDisposable
             "Duration of one handler call.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         _meter.CreateObservableGauge(DuisPrioritiserTelemetry.ReleaseInFlightLimit, inFlightLimit, "{message}", "The release loop's current in-flight limit.");
+        _returned = _meter.CreateCounter<long>(DuisPrioritiserTelemetry.MessagesReturned, "{message}", "Releases that failed transiently and were returned to the front of their level.");
+        _resilienceEvents = _meter.CreateCounter<long>(DuisPrioritiserTelemetry.ResilienceEvents, "{event}", "Events of the release pipeline (Polly): retries, time-outs, circuit breaker state changes.");
+        _meter.CreateObservableGauge(DuisPrioritiserTelemetry.BreakerState, () => _breakerState?.Invoke() ?? 0, "{state}", "The back-end circuit breaker: 0 closed, 1 open, 2 half-open.");
     }
+
+    /// <summary>Sets the source of the breaker-state gauge.</summary>
+    public void SetBreakerState(Func<int> state) => _breakerState = state;
+
+    /// <summary>Counts a return to the front of a level.</summary>
+    public void Returned(PriorityLevel level)
+    {
+        if (_returned.Enabled)
+        {
+            _returned.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Priority, TelemetryTags.Of(level)));
+        }
+    }
+
+    /// <summary>Counts one event of the resilience pipeline.</summary>
+    public void ResilienceEvent(string name)
+    {
+        if (_resilienceEvents.Enabled)
+        {
+            _resilienceEvents.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Event, name));
+        }
+    }
+
+    /// <summary>Logs and counts a retry.</summary>
+    public void Retried(int attempt, TimeSpan delay, Exception? exception)
+    {
+        ResilienceEvent("retry");
+        if (Logger is { } logger)
+        {
+            Log.HandlerRetrying(logger, exception, attempt + 1, delay);
+        }
+    }
+
+    /// <summary>Counts a handler time-out.</summary>
+    public void TimedOut(TimeSpan timeout) => ResilienceEvent("timeout");
+
+    /// <summary>Gets or sets the logger for pipeline events.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
 
     /// <summary>Starts the span for one handler call, or returns <see langword="null"/> when nobody listens.</summary>
     public static Activity? StartHandle(in ReleasedMessage message, int attempt)

@@ -16,6 +16,7 @@ internal static class TelemetryTags
     public const string Srv = "duis.srv";
     public const string Attempt = "duis.release.attempt";
     public const string Wait = "duis.release.wait";
+    public const string Event = "event";
 
     private static readonly string[] s_levels = ["critical", "high", "normal", "low", "bulk"];
     private static readonly string[] s_kinds = ["response", "device_alert", "dcc_alert", "smets1_response"];

@@ -47,6 +47,11 @@ public sealed class ResponsePrioritisationHealthCheck : IHealthCheck
         var snapshot = _scheduler.GetSnapshot();
         int failures = _releaseLoop?.ConsecutiveFailures ?? 0;
         var criticalWait = snapshot.Levels[(int)PriorityLevel.Critical].OldestWait;
+        var gate = _releaseLoop?.Gate;
+        var breaker = gate?.State ?? BackendState.Closed;
+        var downFor = gate?.DownFor ?? TimeSpan.Zero;
+        bool atCapacity = snapshot.TotalCount >= snapshot.Capacity;
+        var criticalRetryWait = (_scheduler as ResponseReleaseScheduler)?.GetReturnedOldestWait(PriorityLevel.Critical) ?? TimeSpan.Zero;
         var data = new Dictionary<string, object>
         {
             ["mode"] = snapshot.Mode.ToString(),
@@ -55,7 +60,12 @@ public sealed class ResponsePrioritisationHealthCheck : IHealthCheck
             ["in_flight"] = snapshot.InFlight,
             ["critical_oldest_wait_seconds"] = criticalWait.TotalSeconds,
             ["consecutive_handler_failures"] = failures,
+            ["breaker"] = breaker.ToString().ToLowerInvariant(),
+            ["breaker_open_seconds"] = downFor.TotalSeconds,
+            ["at_capacity"] = atCapacity,
+            ["critical_in_retry_oldest_wait_seconds"] = criticalRetryWait.TotalSeconds,
         };
+        var reasons = new List<string>();
         foreach (var level in snapshot.Levels)
         {
             data[$"held_{level.Level.ToString().ToLowerInvariant()}"] = level.Count;
@@ -69,26 +79,81 @@ public sealed class ResponsePrioritisationHealthCheck : IHealthCheck
                 "The release loop has stopped after an error: nothing is being released.",
                 data: data);
         }
-        else if (failures >= _options.UnhealthyAfterConsecutiveFailures)
+        else if (breaker != BackendState.Closed && downFor >= _options.UnhealthyAfterBreakerOpenFor)
+        {
+            data["reason"] = "breaker_open_too_long";
+            result = new HealthCheckResult(
+                context?.Registration.FailureStatus ?? HealthStatus.Unhealthy,
+                $"The back-end has been down for {downFor.TotalSeconds:F0} s (circuit breaker {breaker}; threshold {_options.UnhealthyAfterBreakerOpenFor.TotalSeconds:F0} s): the backlog is held, nothing is released.",
+                data: data);
+        }
+        else if (gate is { HasBreaker: false } && failures >= _options.UnhealthyAfterConsecutiveFailures)
         {
             result = new HealthCheckResult(
                 context?.Registration.FailureStatus ?? HealthStatus.Unhealthy,
-                $"The handler has failed {failures} times in a row: messages are being retried and dead-lettered.",
+                $"The handler has failed {failures} times in a row: messages are being returned to their level and retried.",
                 data: data);
         }
-        else if (criticalWait >= _options.CriticalWaitDegradedAfter)
-        {
-            result = HealthCheckResult.Degraded($"Critical work has waited {criticalWait.TotalSeconds:F0} s (threshold {_options.CriticalWaitDegradedAfter.TotalSeconds:F0} s).", data: data);
-        }
-        else if (_options.DegradedWhileRecovering && snapshot.Mode == TrafficMode.Recovery)
-        {
-            result = HealthCheckResult.Degraded($"Recovering from a flood: {snapshot.TotalCount} held.", data: data);
-        }
         else
+        {
+            if (breaker != BackendState.Closed)
+            {
+                reasons.Add("breaker_" + (breaker == BackendState.Open ? "open" : "half_open"));
+            }
+
+            if (atCapacity)
+            {
+                reasons.Add("at_capacity");
+            }
+
+            if (criticalRetryWait >= _options.CriticalWaitDegradedAfter)
+            {
+                reasons.Add("critical_in_retry");
+            }
+
+            if (criticalWait >= _options.CriticalWaitDegradedAfter)
+            {
+                reasons.Add("critical_wait");
+            }
+
+            if (_options.DegradedWhileRecovering && snapshot.Mode == TrafficMode.Recovery)
+            {
+                reasons.Add("recovery_mode");
+            }
+
+            result = default;
+        }
+
+        if (result.Description is null && reasons.Count > 0)
+        {
+            data["reason"] = string.Join(",", reasons);
+            result = HealthCheckResult.Degraded(Describe(reasons, snapshot, criticalWait, criticalRetryWait, downFor), data: data);
+        }
+        else if (result.Description is null)
         {
             result = HealthCheckResult.Healthy($"{snapshot.TotalCount} held, {snapshot.InFlight} in flight.", data);
         }
 
         return Task.FromResult(result);
+    }
+
+    private string Describe(List<string> reasons, SchedulerSnapshot snapshot, TimeSpan criticalWait, TimeSpan criticalRetryWait, TimeSpan downFor)
+    {
+        var parts = new List<string>(reasons.Count);
+        foreach (var reason in reasons)
+        {
+            parts.Add(reason switch
+            {
+                "breaker_open" => $"the back-end is down (circuit breaker open for {downFor.TotalSeconds:F0} s): holding the backlog",
+                "breaker_half_open" => "the back-end is being probed (circuit breaker half-open)",
+                "at_capacity" => $"at capacity ({snapshot.TotalCount} of {snapshot.Capacity} held): intake refuses new messages",
+                "critical_in_retry" => $"Critical work has waited {criticalRetryWait.TotalSeconds:F0} s with failed attempts (threshold {_options.CriticalWaitDegradedAfter.TotalSeconds:F0} s)",
+                "critical_wait" => $"Critical work has waited {criticalWait.TotalSeconds:F0} s (threshold {_options.CriticalWaitDegradedAfter.TotalSeconds:F0} s)",
+                _ => $"recovering from a flood: {snapshot.TotalCount} held",
+            });
+        }
+
+        var text = string.Join("; ", parts) + ".";
+        return char.ToUpperInvariant(text[0]) + text[1..];
     }
 }

@@ -1,7 +1,7 @@
 namespace DuisPrioritiser.Release;
 
 /// <summary>Where the hosted release loop hands messages it could not handle: after the last retry, or at shutdown.</summary>
-/// <remarks>The built-in sink logs each message at error level (event 4011). Register your own with <c>AddDeadLetterSink</c> to store them for replay.</remarks>
+/// <remarks>The release loop logs each dead letter at error level (event 4011) and, by default, hands it to the <see cref="DeadLetters.IDeadLetterStore"/> (durable with the journal), which keeps its bytes for replay. Register your own with <c>UseDeadLetterSink</c> (or a store with <c>UseDeadLetterStore</c>).</remarks>
 public interface IDeadLetterSink
 {
     /// <summary>Takes one dead-lettered message.</summary>

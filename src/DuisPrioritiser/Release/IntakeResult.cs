@@ -10,7 +10,7 @@ namespace DuisPrioritiser.Release;
 /// </summary>
 public readonly struct IntakeResult : IEquatable<IntakeResult>
 {
-    private IntakeResult(IntakeStatus status, PriorityLevel level, DuisMessage? message, DuisParseError error)
+    private IntakeResult(IntakeStatus status, PriorityLevel? level, DuisMessage? message, DuisParseError error)
     {
         Status = status;
         Level = level;
@@ -25,8 +25,12 @@ public readonly struct IntakeResult : IEquatable<IntakeResult>
     [MemberNotNullWhen(true, nameof(Message))]
     public bool IsAccepted => Status is IntakeStatus.Accepted or IntakeStatus.AcceptedDuplicate;
 
-    /// <summary>Gets the level the message was classified at; meaningful unless <see cref="Status"/> is <see cref="IntakeStatus.RejectedInvalid"/>.</summary>
-    public PriorityLevel Level { get; }
+    /// <summary>
+    /// Gets the level the message was classified at (also when it was refused as full or completed), or
+    /// <see langword="null"/> when <see cref="Status"/> is <see cref="IntakeStatus.RejectedInvalid"/>: bytes that could
+    /// not be read have no level.
+    /// </summary>
+    public PriorityLevel? Level { get; }
 
     /// <summary>Gets the envelope read from the bytes, or <see langword="null"/> when they were invalid.</summary>
     public DuisMessage? Message { get; }
@@ -63,7 +67,7 @@ public readonly struct IntakeResult : IEquatable<IntakeResult>
         _ => $"{Status} at {Level}: {Message}",
     };
 
-    internal static IntakeResult Invalid(DuisParseError error) => new(IntakeStatus.RejectedInvalid, default, null, error);
+    internal static IntakeResult Invalid(DuisParseError error) => new(IntakeStatus.RejectedInvalid, null, null, error);
 
     internal static IntakeResult Read(IntakeStatus status, PriorityLevel level, DuisMessage message) => new(status, level, message, default);
 }

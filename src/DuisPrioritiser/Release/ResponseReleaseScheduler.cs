@@ -42,6 +42,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     private readonly LocalBacklog _backlog;
     private readonly ReleaseCoordinator _release;
     private readonly RecoveryModeController _recovery;
+    private readonly BackendDowntime _downtime = new();
     private readonly IDrainPolicy _policy;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -117,7 +118,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         _direct = _embedded is { IsDurable: false } && !_intake.Deduplicates;
-        _release = new ReleaseCoordinator(_policy, _backlog, _gate, _recovery, lanes, _timeProvider, _remote);
+        _release = new ReleaseCoordinator(_policy, _backlog, _gate, _recovery, lanes, _timeProvider, _remote, _downtime);
 
         // Last: the observable gauges read this instance, so they are registered only once it is fully built
         // (a journal that refuses to open must not leave gauges pointing at a half-built scheduler).
@@ -130,6 +131,16 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     /// <summary>Gets the number of messages held (with a shared store: this scheduler's claimed ones plus the store's unclaimed ones).</summary>
     public long Count => _release.HeldCount;
+
+    /// <summary>Gets the record of back-end downtime that the release loop keeps, which the drain policy's wait bounds discount.</summary>
+    internal BackendDowntime Downtime => _downtime;
+
+    /// <summary>Gets the number of messages held again after <see cref="ReleaseOutcome.Returned"/>.</summary>
+    internal long ReturnedCount => _backlog.ReturnedCount;
+
+    /// <summary>Gets the oldest wait among returned Critical messages (for the health check).</summary>
+    internal TimeSpan GetReturnedOldestWait(PriorityLevel level)
+        => _release.GetReturnedOldestWait((int)level);
 
     /// <summary>Gets the drain policy in use.</summary>
     public IDrainPolicy DrainPolicy => _policy is Tuning.Internal.SwappableDrainPolicy swappable ? swappable.Current : _policy;
@@ -458,6 +469,26 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     /// <summary>Gets the timestamp ticks until a held message can be released: 0 for now, <see cref="long.MaxValue"/> when nothing is held.</summary>
     internal long GetReleaseDelay(long now) => _release.GetReleaseDelay(now);
+
+    /// <summary>
+    /// Enqueues a replayed dead letter at its original <paramref name="level"/>: not classified again and not checked
+    /// for duplicates (the duplicate window remembers its first arrival), and durable before it returns with a
+    /// durable store (the journal, a remote store).
+    /// </summary>
+    internal ValueTask<EnqueueResult> EnqueueReplayAsync(DuisMessage message, PriorityLevel level, CancellationToken cancellationToken)
+    {
+        if (_remote is not null)
+        {
+            return EnqueueRemoteAsync(message, level, default, false, cancellationToken);
+        }
+
+        if (_embedded!.IsDurable)
+        {
+            return EnqueueDurableAsync(message, level, default, false, cancellationToken);
+        }
+
+        return new ValueTask<EnqueueResult>(ToResult(TryEnqueueCore(message, level)));
+    }
 
     private static EnqueueResult ToResult(EnqueueStatus status) => status switch
     {

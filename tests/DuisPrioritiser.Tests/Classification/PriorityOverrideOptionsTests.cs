@@ -42,7 +42,7 @@ public class PriorityOverrideOptionsTests
     {
         var result = scheduler.TryEnqueue(Utf8(xml));
         Assert.That(result.Status, Is.EqualTo(IntakeStatus.Accepted), result.ToString());
-        return result.Level;
+        return result.Level!.Value;
     }
 
     [Test]

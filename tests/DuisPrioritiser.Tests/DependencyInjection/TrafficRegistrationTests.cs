@@ -24,7 +24,7 @@ public class TrafficRegistrationTests
             },
             "Recovery": { "EnterBacklog": 5000, "ExitBacklog": 500, "HoldTime": "00:05:00", "EnterArrivalRate": 800 },
             "Pace": { "Mode": "Fixed", "FixedLimit": 24 },
-            "Release": { "MaxAttempts": 7, "RetryBaseDelay": "00:00:02", "ShutdownTimeout": "00:01:00" }
+            "Release": { "MaxReleaseAttempts": 7, "RetryBaseDelay": "00:00:02", "ShutdownTimeout": "00:01:00" }
           }
         }
         """;
@@ -49,7 +49,7 @@ public class TrafficRegistrationTests
         Assert.That(options.Recovery.EnterArrivalRate, Is.EqualTo(800));
         Assert.That(options.Pace.Mode, Is.EqualTo(PaceMode.Fixed));
         Assert.That(options.Pace.FixedLimit, Is.EqualTo(24));
-        Assert.That(options.Release.MaxAttempts, Is.EqualTo(7));
+        Assert.That(options.Release.MaxReleaseAttempts, Is.EqualTo(7));
         Assert.That(options.Release.RetryBaseDelay, Is.EqualTo(TimeSpan.FromSeconds(2)));
         Assert.That(options.Release.ShutdownTimeout, Is.EqualTo(TimeSpan.FromMinutes(1)));
     }
@@ -96,8 +96,8 @@ public class TrafficRegistrationTests
         var received = new TaskCompletionSource<ReleasedMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(time);
         services.AddResponsePrioritisation()
-            .AddHandler((message, _) => { received.TrySetResult(message); return ValueTask.CompletedTask; })
-            .AddDeadLetterSink(new Moq.Mock<IDeadLetterSink>().Object);
+            .UseHandler((message, _) => { received.TrySetResult(message); return ValueTask.CompletedTask; })
+            .UseDeadLetterSink(new Moq.Mock<IDeadLetterSink>().Object);
         await using var provider = services.BuildServiceProvider();
         var hosted = provider.GetServices<IHostedService>().ToList();
         Assert.That(hosted, Has.Count.EqualTo(1));
@@ -117,13 +117,13 @@ public class TrafficRegistrationTests
     {
         var services = new ServiceCollection().AddLogging();
         var builder = services.AddResponsePrioritisation();
-        builder.AddHandler((_, _) => ValueTask.CompletedTask);
+        builder.UseHandler((_, _) => ValueTask.CompletedTask);
         var last = new Moq.Mock<IResponseHandler>().Object;
-        builder.AddHandler(last);
+        builder.UseHandler(last);
         await using var provider = services.BuildServiceProvider();
 
         Assert.That(provider.GetServices<IHostedService>().Count(), Is.EqualTo(1));
-        Assert.That(provider.GetRequiredService<IResponseHandler>(), Is.SameAs(last));
-        Assert.That(provider.GetRequiredService<IDeadLetterSink>().GetType().Name, Is.EqualTo("LoggingDeadLetterSink"));
+        Assert.That(provider.GetRequiredService<DuisPrioritiser.Release.Internal.ResponseReleaseService>().Handler, Is.SameAs(last));
+        Assert.That(provider.GetRequiredService<IDeadLetterSink>().GetType().Name, Is.EqualTo("InMemoryDeadLetterStore"), "without a journal, the store is in memory");
     }
 }

@@ -108,7 +108,7 @@ public class TelemetryTests
         var services = new ServiceCollection();
         services.AddMetrics();
         services.AddLogging();
-        services.AddResponsePrioritisation(o => { o.Release.MaxAttempts = 1; o.Pace.Mode = PaceMode.Fixed; })
+        services.AddResponsePrioritisation(o => { o.Release.MaxReleaseAttempts = 1; o.Release.MaxRetryAttempts = 0; o.Pace.Mode = PaceMode.Fixed; })
             .AddHandler((message, _) => message.Message.RequestId == "bad" ? throw new InvalidOperationException("boom") : ValueTask.CompletedTask);
         await using var provider = services.BuildServiceProvider();
         using var duration = new MetricCollector<double>(provider.GetRequiredService<IMeterFactory>(), DuisPrioritiserTelemetry.MeterName, DuisPrioritiserTelemetry.HandlerDuration);
@@ -209,9 +209,10 @@ public class TelemetryTests
         services.AddLogging();
         services.AddResponsePrioritisation(o =>
         {
-            o.Release.MaxAttempts = 1;
+            o.Release.MaxReleaseAttempts = 1;
+            o.Release.MaxRetryAttempts = 0;
             o.Pace.Mode = PaceMode.Fixed;
-        }).AddHandler((message, _) => message.Message.RequestId == "bad" ? throw new InvalidOperationException("boom") : ValueTask.CompletedTask);
+        }).UseHandler((message, _) => message.Message.RequestId == "bad" ? throw new InvalidOperationException("boom") : ValueTask.CompletedTask);
         await using var provider = services.BuildServiceProvider();
         var meterFactory = provider.GetRequiredService<IMeterFactory>();
         using var deadLettered = new MetricCollector<long>(meterFactory, DuisPrioritiserTelemetry.MeterName, DuisPrioritiserTelemetry.MessagesDeadLettered);

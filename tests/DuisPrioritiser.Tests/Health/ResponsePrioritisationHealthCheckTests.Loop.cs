@@ -78,7 +78,7 @@ public partial class ResponsePrioritisationHealthCheckTests
         services.AddLogging();
         services.AddResponsePrioritisation()
             .UseDrainPolicy(policy)
-            .AddHandler((_, _) =>
+            .UseHandler((_, _) =>
             {
                 Interlocked.Increment(ref count.Value);
                 return ValueTask.CompletedTask;

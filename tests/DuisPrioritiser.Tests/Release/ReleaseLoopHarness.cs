@@ -63,7 +63,7 @@ internal sealed class ReleaseLoopHarness
     /// is taken, or nothing is held. A wake-up travels through thread-pool hops, so "waiting" alone can be stale.
     /// </summary>
     private bool IsLoopBlocked()
-        => Service.IsLoopWaiting && (Service.Limiter.InFlight >= Service.Limiter.Limit || Scheduler.Count == 0 || Service.LoopTask is { IsCompleted: true });
+        => Service.IsLoopWaiting && (Service.Limiter.InFlight >= Service.Limiter.Limit || Scheduler.Count == 0 || Service.Gate.IsHolding || Service.LoopTask is { IsCompleted: true });
 
     /// <summary>Advances virtual time in steps until <paramref name="done"/>, calling <paramref name="onStep"/> after each settle.</summary>
     public async Task RunUntilAsync(Func<bool> done, TimeSpan step, TimeSpan limit, Action? onStep = null)
@@ -172,11 +172,13 @@ internal sealed class ReleaseLoopHarness
     }
 
     /// <summary>Forwards to the real scheduler and counts acknowledgements per message and outcome.</summary>
-    internal sealed class CountingScheduler(IResponseReleaseScheduler inner) : IResponseReleaseScheduler
+    internal sealed class CountingScheduler(IResponseReleaseScheduler inner) : IResponseReleaseScheduler, ISchedulerDecorator
     {
+        public IResponseReleaseScheduler Inner => inner;
+
         private long _acknowledged;
 
-        public ConcurrentDictionary<DuisMessage, ConcurrentBag<ReleaseOutcome>> Acks { get; } = new();
+        public ConcurrentDictionary<DuisMessage, ConcurrentQueue<ReleaseOutcome>> Acks { get; } = new();
 
         public long Acknowledged => Volatile.Read(ref _acknowledged);
 
@@ -202,8 +204,12 @@ internal sealed class ReleaseLoopHarness
 
         public ValueTask AcknowledgeAsync(ReleasedMessage message, ReleaseOutcome outcome = ReleaseOutcome.Handled, CancellationToken cancellationToken = default)
         {
-            Acks.GetOrAdd(message.Message, static _ => []).Add(outcome);
-            Interlocked.Increment(ref _acknowledged);
+            Acks.GetOrAdd(message.Message, static _ => new()).Enqueue(outcome);
+            if (outcome != ReleaseOutcome.Returned)
+            {
+                Interlocked.Increment(ref _acknowledged); // final outcomes only
+            }
+
             return inner.AcknowledgeAsync(message, outcome, cancellationToken);
         }
 

@@ -18,6 +18,7 @@ public partial class ResponseReleaseServiceTests
         options.Pace.Mode = PaceMode.Fixed;
         options.Pace.FixedLimit = 1;
         options.Release.RetryBaseDelay = TimeSpan.FromSeconds(1);
+        options.Release.UseJitter = false;
         var scheduler = new ResponseReleaseScheduler(options, timeProvider: time);
         int attempts = 0;
         var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,7 +37,7 @@ public partial class ResponseReleaseServiceTests
         await service.StartAsync(CancellationToken.None);
         scheduler.TryEnqueue(TestMessages.Tagged(1), PriorityLevel.Normal);
 
-        // The first attempt failed and gave its slot back; the loop is now idle on an empty scheduler.
+        // The first attempt failed; the release waits 1 s to retry while the loop is idle on an empty scheduler.
         await WaitUntilAsync(() => service.ConsecutiveFailures == 1 && scheduler.Count == 0 && service.IsLoopWaiting);
         time.Advance(TimeSpan.FromSeconds(1));
 
@@ -56,6 +57,7 @@ public partial class ResponseReleaseServiceTests
         var options = new ResponsePrioritisationOptions();
         options.Journal.Directory = directory.Path;
         options.Release.RetryBaseDelay = TimeSpan.FromMinutes(1);
+        options.Release.RetryMaxDelay = TimeSpan.FromMinutes(1);
         var sink = new ReleaseLoopHarness.RecordingSink();
         int attempts = 0;
         var handler = new DelegateResponseHandler((_, _) =>

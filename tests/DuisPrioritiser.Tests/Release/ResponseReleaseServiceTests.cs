@@ -16,6 +16,7 @@ public partial class ResponseReleaseServiceTests
         var time = new FakeTimeProvider();
         var options = new ResponsePrioritisationOptions();
         options.Release.RetryBaseDelay = TimeSpan.FromSeconds(1);
+        options.Release.UseJitter = false;
         var scheduler = new ResponseReleaseScheduler(options, timeProvider: time);
         int attempts = 0;
         var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,7 +58,8 @@ public partial class ResponseReleaseServiceTests
     {
         var time = new FakeTimeProvider();
         var options = new ResponsePrioritisationOptions();
-        options.Release.MaxAttempts = 3;
+        options.Release.MaxReleaseAttempts = 1;
+        options.Release.MaxRetryAttempts = 2;
         options.Release.RetryBaseDelay = TimeSpan.Zero;
         var scheduler = new ResponseReleaseScheduler(options, timeProvider: time);
         var failure = new InvalidOperationException("rejected");

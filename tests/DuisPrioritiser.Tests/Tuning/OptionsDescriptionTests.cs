@@ -47,7 +47,7 @@ public class OptionsDescriptionTests
 
     [TestCase("Capacity", true)]
     [TestCase("Journal:Directory", true)]
-    [TestCase("Release:MaxAttempts", true)]
+    [TestCase("Release:MaxRetryAttempts", true)]
     [TestCase("Traffic:Bulk:MinShare", false)]
     [TestCase("Pace:MaxLimit", false)]
     [TestCase("CapacityX", false)]

@@ -130,8 +130,13 @@ internal sealed class DuisIntakeHandler
                 return;
 
             case IntakeStatus.RejectedFull:
-                Log.Full(_logger, result.Level);
-                response.Headers[DuisIntakeHeaders.Priority] = result.Level.ToString();
+                // A refusal for capacity comes after reading and classifying, so the level is known.
+                Log.Full(_logger, result.Level.GetValueOrDefault());
+                if (result.Level is { } fullLevel)
+                {
+                    response.Headers[DuisIntakeHeaders.Priority] = fullLevel.ToString();
+                }
+
                 await WriteUnavailableAsync(context, _options.RetryAfterFull, "At capacity", "The adapter holds as many messages as it is configured to; resend after Retry-After.").ConfigureAwait(false);
                 return;
 

@@ -37,8 +37,9 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
     private readonly AlertCodeLanes _lanes;
     private readonly TimeProvider _timeProvider;
     private readonly RemoteBacklogBridge? _remote;
+    private readonly BackendDowntime _downtime;
 
-    public ReleaseCoordinator(IDrainPolicy policy, LocalBacklog backlog, BacklogGate gate, RecoveryModeController recovery, AlertCodeLanes lanes, TimeProvider timeProvider, RemoteBacklogBridge? remote)
+    public ReleaseCoordinator(IDrainPolicy policy, LocalBacklog backlog, BacklogGate gate, RecoveryModeController recovery, AlertCodeLanes lanes, TimeProvider timeProvider, RemoteBacklogBridge? remote, BackendDowntime downtime)
     {
         _policy = policy;
         _backlog = backlog;
@@ -47,6 +48,7 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
         _lanes = lanes;
         _timeProvider = timeProvider;
         _remote = remote;
+        _downtime = downtime;
     }
 
     public TrafficMode Mode => _recovery.Mode;
@@ -82,6 +84,28 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
 
         return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
+
+    /// <summary>
+    /// The oldest wait as the drain policy sees it: time the back-end was down (see <see cref="BackendDowntime"/>)
+    /// does not count toward the wait bounds, so a long outage does not make every held message overdue.
+    /// </summary>
+    TimeSpan IDrainStateSource.GetOldestWait(int level, long timestamp)
+    {
+        var wait = GetOldestWait(level, timestamp);
+        if (_downtime.IsEmpty || wait <= TimeSpan.Zero)
+        {
+            return wait;
+        }
+
+        // The oldest message's enqueue time, on the monotonic clock, for the overlap with the recorded downtime.
+        long enqueued = timestamp - (long)(wait.TotalSeconds * _timeProvider.TimestampFrequency);
+        long active = timestamp - enqueued - _downtime.GetOverlap(enqueued, timestamp);
+        return active > 0 ? _timeProvider.GetElapsedTime(0, active) : TimeSpan.Zero;
+    }
+
+    /// <summary>Gets the wait of the oldest returned message of <paramref name="level"/> (zero when none is returned).</summary>
+    public TimeSpan GetReturnedOldestWait(int level)
+        => _backlog.TryGetOldestReturnedTimestamp(level, out long oldest) ? _timeProvider.GetElapsedTime(oldest) : TimeSpan.Zero;
 
     public bool TryDequeue(out ReleasedMessage message)
     {

@@ -1,29 +1,37 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using DuisPrioritiser.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace DuisPrioritiser.Release.Internal;
 
 /// <summary>
 /// The hosted release loop: drains the scheduler into the integrator's <see cref="IResponseHandler"/> within the
-/// in-flight limit, retries failures with backoff, dead-letters what cannot be handled, and acknowledges every
-/// released message exactly once.
+/// in-flight limit, through a Polly v8 resilience pipeline (retry with jittered backoff, circuit breaker over the
+/// back-end, time-out per call); holds the backlog while the breaker is open; returns transiently failed messages to
+/// the front of their level; dead-letters only what can never succeed; and acknowledges every released message
+/// exactly once.
 /// </summary>
 /// <remarks>
+/// <para><b>Holding.</b> Before taking a message, the loop asks the <see cref="BackendGate"/>: while the breaker is
+/// open nothing is taken (messages keep their place and level), once a break ends exactly one message (the
+/// half-open probe, chosen by the drain policy, so Critical first) is released, and when the breaker closes releasing
+/// resumes by the drain policy. Calls during an outage are therefore about one per break, not attempts x messages.</para>
 /// <para><b>Exactly once.</b> Every released message becomes a work item whose state moves once, by
 /// compare-and-swap, from running to finished (by its own processing) or to abandoned (by shutdown). Only the winner
 /// dead-letters or acknowledges it, so a handler that finishes after shutdown gave up on it cannot cause a second
 /// outcome.</para>
-/// <para><b>Shutdown.</b> Stop taking new work; messages waiting for a retry go to the dead-letter sink at once
-/// (reason <see cref="DeadLetter.ShutdownReason"/>), or with a durable journal stay in it, unacknowledged; in-flight calls get <see cref="ReleaseOptions.ShutdownTimeout"/>
-/// to finish; then their tokens are cancelled and they are dead-lettered; then the scheduler is completed (new
-/// writes are refused and stay the caller's) and everything still queued, throttled or not, is dead-lettered too.
-/// Nothing accepted is dropped.</para>
+/// <para><b>Shutdown.</b> Stop taking new work; in-flight calls get <see cref="ReleaseOptions.ShutdownTimeout"/>
+/// to finish (one that fails transiently is returned to the scheduler); then their tokens are cancelled. With a durable
+/// journal everything unfinished stays in the journal, unacknowledged, and is recovered at the next start; without
+/// one, abandoned calls and everything still held are dead-lettered (reason <see cref="DeadLetter.ShutdownReason"/>)
+/// with their bytes. Nothing accepted is dropped.</para>
 /// <para>A handler runs on the loop until its first <c>await</c>; handlers that block or do CPU-heavy work should
 /// offload it.</para>
 /// </remarks>
@@ -51,7 +59,11 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<WorkItem, byte> _active = new();
     private readonly bool _keepInJournal;
-    private readonly ReleaseGate _gate;
+    private readonly ReleaseGate _releaseGate;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly ReleaseResilienceContext _resilience;
+    private readonly BackendGate _gate;
+    private readonly ConditionalWeakTable<Duis.DuisMessage, StrongBox<int>> _earlierCalls = new();
     private Task? _loop;
     private int _stopped;
     private int _consecutiveFailures;
@@ -67,7 +79,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         ILoggerFactory? loggerFactory = null,
         IMeterFactory? meterFactory = null,
         Tuning.Internal.PrioritisationTuning? tuning = null,
-        ReleaseGate? gate = null)
+        ReleaseGate? gate = null,
+        ReleaseResilienceSetup? resilience = null)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(handler);
@@ -81,26 +94,44 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         _timeProvider = timeProvider ?? TimeProvider.System;
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<ResponseReleaseService>();
-        _gate = gate ?? new ReleaseGate();
-        _options = new ReleaseOptions
-        {
-            MaxAttempts = value.Release.MaxAttempts,
-            RetryBaseDelay = value.Release.RetryBaseDelay,
-            RetryMaxDelay = value.Release.RetryMaxDelay,
-            HandlerTimeout = value.Release.HandlerTimeout,
-            ShutdownTimeout = value.Release.ShutdownTimeout,
-        };
+        _releaseGate = gate ?? new ReleaseGate();
+        _options = Copy(value.Release);
         _limiter = new ConcurrencyLimiter(value.Pace, _timeProvider, _logger);
         tuning?.AttachLimiter(_limiter); // pace limits follow tuning without restart
 
-        _telemetry = new ReleaseTelemetry(meterFactory, () => _limiter.Limit);
+        _telemetry = new ReleaseTelemetry(meterFactory, () => _limiter.Limit) { Logger = _logger };
+
+        // The pipeline: the standard strategies, or the integrator's (who may add the standard ones too).
+        var concreteScheduler = scheduler as ResponseReleaseScheduler ?? (scheduler as ISchedulerDecorator)?.Inner as ResponseReleaseScheduler;
+        _gate = new BackendGate(_timeProvider, concreteScheduler?.Downtime, _logger, _options.RetryBaseDelay, _options.RetryMaxDelay, _telemetry.ResilienceEvent);
+        var isTransient = resilience?.IsTransient ?? (static _ => true);
+        _resilience = new ReleaseResilienceContext(Copy(_options), isTransient, _gate, _telemetry) { Stopping = _stopping.Token };
+        var builder = new ResiliencePipelineBuilder { Name = "DuisPrioritiser.Release", TimeProvider = _timeProvider };
+        if (resilience?.Configure is { } configure)
+        {
+            configure(builder, _resilience);
+        }
+        else
+        {
+            _resilience.AddStandardStrategies(builder);
+        }
+
+        _pipeline = builder.Build();
+        _gate.HasBreaker = _resilience.HasCircuitBreaker;
+        _telemetry.SetBreakerState(() => (int)_gate.State);
 
         // With a durable store (the journal, a durable remote store), shutdown leaves unfinished messages in it instead of dead-lettering them.
-        _keepInJournal = scheduler is ResponseReleaseScheduler { IsDurable: true };
+        _keepInJournal = concreteScheduler is { IsDurable: true };
     }
 
     /// <summary>Gets the number of handler attempts that have failed in a row (reset by any success); read by the health check.</summary>
     internal int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
+
+    /// <summary>Gets the back-end gate (breaker state as the loop sees it), read by the health check.</summary>
+    internal BackendGate Gate => _gate;
+
+    /// <summary>Gets the handler (for tests).</summary>
+    internal IResponseHandler Handler => _handler;
 
     /// <summary>Gets the in-flight limiter (for tests and diagnostics).</summary>
     internal ConcurrencyLimiter Limiter => _limiter;
@@ -108,7 +139,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     /// <summary>Gets the number of released messages not yet finished (handled, dead-lettered or abandoned).</summary>
     internal int ActiveCount => _active.Count;
 
-    /// <summary>Gets a value indicating whether the loop is blocked waiting for a slot or a message, or has ended (for virtual-time tests).</summary>
+    /// <summary>Gets a value indicating whether the loop is blocked waiting for a slot, a message or the back-end gate, or has ended (for virtual-time tests).</summary>
     internal bool IsLoopWaiting => _loopWait is { IsCompleted: false } || _loop is null || _loop.IsCompleted;
 
     /// <summary>
@@ -138,11 +169,27 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             return;
         }
 
-        // 1. Stop taking new work; retries in backoff dead-letter themselves.
+        // 1. Stop taking new work.
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
             await _loop.ConfigureAwait(false);
+        }
+
+        // A release waiting between retries gives up now (it is returned, or stays in the journal); one in a
+        // handler call gets the shutdown time-out to finish.
+        foreach (var waiting in _active.Keys)
+        {
+            if (!Volatile.Read(ref waiting.InCall))
+            {
+                try
+                {
+                    await waiting.Cancellation.CancelAsync().ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            }
         }
 
         // 2. Let in-flight work finish within the time-out.
@@ -189,7 +236,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         if (keepInJournal)
         {
             _scheduler.Complete();
-            Log.ShutdownLeftInJournal(_logger, abandoned, ((ResponseReleaseScheduler)_scheduler).Count);
+            long held = _scheduler.GetSnapshot().TotalCount;
+            Log.ShutdownLeftInJournal(_logger, abandoned, held);
             Log.ReleaseLoopStopped(_logger);
             return;
         }
@@ -205,7 +253,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             if (taken)
             {
                 queued++;
-                await DeadLetterAsync(message, DeadLetter.ShutdownReason, 0, null).ConfigureAwait(false);
+                int calls = message.Attempts > 0 && _earlierCalls.TryGetValue(message.Message, out var earlier) ? earlier.Value : 0;
+                await DeadLetterAsync(message, DeadLetter.ShutdownReason, calls, null).ConfigureAwait(false);
                 await AcknowledgeAsync(message, ReleaseOutcome.DeadLettered).ConfigureAwait(false);
                 continue;
             }
@@ -297,7 +346,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private async ValueTask<bool> ReleaseNextAsync(CancellationToken stopping)
     {
         // The pause switch (IReleaseControl): while paused, take nothing new; work already taken goes on.
-        var open = _gate.WaitUntilOpenAsync(stopping);
+        var open = _releaseGate.WaitUntilOpenAsync(stopping);
         if (!open.IsCompletedSuccessfully)
         {
             var waiting = open.AsTask();
@@ -325,6 +374,21 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             return false;
         }
 
+        // Hold while the back-end is down: nothing leaves the queue but the half-open probe.
+        var gate = _gate.WaitAsync(stopping);
+        bool probe;
+        if (gate.IsCompletedSuccessfully)
+        {
+            probe = gate.Result;
+        }
+        else
+        {
+            var waiting = gate.AsTask();
+            _loopWait = waiting;
+            probe = await waiting.ConfigureAwait(false);
+            _loopWait = null;
+        }
+
         var acquire = _limiter.AcquireAsync(stopping);
         if (!acquire.IsCompletedSuccessfully)
         {
@@ -338,137 +402,177 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         try
         {
             // Paused while waiting for a message or a slot: take nothing, go back to wait at the gate.
-            if (_gate.IsPaused || !_scheduler.TryDequeue(out message))
+            if (_releaseGate.IsPaused || !_scheduler.TryDequeue(out message))
             {
                 // Another reader took it, or it became throttled while waiting for the slot.
                 _limiter.Release();
+                if (probe)
+                {
+                    _gate.AbandonProbe();
+                }
+
                 return true;
             }
         }
         catch
         {
             _limiter.Release();
+            if (probe)
+            {
+                _gate.AbandonProbe();
+            }
+
             throw;
         }
 
-        var item = new WorkItem(message);
+        var item = new WorkItem(message, probe, CancellationTokenSource.CreateLinkedTokenSource(_abort.Token));
+        if (message.Attempts > 0 && _earlierCalls.TryGetValue(message.Message, out var earlier))
+        {
+            item.EarlierCalls = earlier.Value;
+        }
+
         _active.TryAdd(item, 0);
         item.Task = ProcessAsync(item);
         return true;
     }
 
+    /// <summary>Runs one release through the pipeline (holding its slot throughout) and settles its outcome.</summary>
     private async Task ProcessAsync(WorkItem item)
     {
-        bool holdingSlot = true;
+        Exception? failure = null;
+        var context = ResilienceContextPool.Shared.Get(item.Cancellation.Token);
         try
         {
-            for (int attempt = 1; ; attempt++)
+            try
             {
-                if (!holdingSlot)
-                {
-                    await _limiter.AcquireAsync(_abort.Token).ConfigureAwait(false);
-                    holdingSlot = true;
-                }
-
-                item.Attempts = attempt;
-                long started = _timeProvider.GetTimestamp();
-                PaceSample sample;
-                using var activity = ReleaseTelemetry.StartHandle(item.Message, attempt);
-                using (var timeout = new CancellationTokenSource(_options.HandlerTimeout, _timeProvider))
-                using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abort.Token))
-                {
-                    try
-                    {
-                        await _handler.HandleAsync(item.Message, linked.Token).ConfigureAwait(false);
-                        sample = PaceSample.Success;
-                    }
-                    catch (OperationCanceledException exception) when (timeout.IsCancellationRequested && !_abort.IsCancellationRequested)
-                    {
-                        sample = PaceSample.Timeout;
-                        item.LastError = new TimeoutException($"The handler did not finish within {_options.HandlerTimeout}.", exception);
-                    }
-                    catch (Exception exception) when (!_abort.IsCancellationRequested)
-                    {
-                        sample = PaceSample.Failure;
-                        item.LastError = exception;
-                    }
-                    catch (Exception)
-                    {
-                        // Shutdown abandoned this item: it has been dead-lettered already.
-                        return;
-                    }
-                }
-
-                var duration = _timeProvider.GetElapsedTime(started);
-                _limiter.OnSample(duration, sample);
-                string? errorType = sample == PaceSample.Success ? null : ReleaseTelemetry.ErrorTypeOf(item.LastError);
-                _telemetry.HandlerCompleted(item.Message.Level, errorType, duration);
-                if (sample == PaceSample.Success)
-                {
-                    Volatile.Write(ref _consecutiveFailures, 0);
-                }
-                else
-                {
-                    Interlocked.Increment(ref _consecutiveFailures);
-                }
-
-                if (sample != PaceSample.Success)
-                {
-                    activity?.SetStatus(ActivityStatusCode.Error, item.LastError?.Message);
-                    activity?.SetTag(TelemetryTags.ErrorType, errorType);
-                }
-
-                _limiter.Release();
-                holdingSlot = false;
-                if (sample == PaceSample.Success)
-                {
-                    await FinishAsync(item, ReleaseOutcome.Handled, null).ConfigureAwait(false);
-                    return;
-                }
-
-                Log.HandlerFailed(_logger, item.LastError, attempt, _options.MaxAttempts, item.Message.Level, item.Message.Message);
-                if (attempt >= _options.MaxAttempts)
-                {
-                    await FinishAsync(item, ReleaseOutcome.DeadLettered, DeadLetter.RetriesExhaustedReason).ConfigureAwait(false);
-                    return;
-                }
-
-                try
-                {
-                    await Task.Delay(GetBackoff(attempt), _timeProvider, _stopping.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    if (_keepInJournal)
-                    {
-                        // Neither dead-letter nor acknowledge: the message stays in the journal for the next start.
-                        if (Interlocked.CompareExchange(ref item.State, Abandoned, Running) == Running)
-                        {
-                            Log.RetryLeftInJournal(_logger, item.Message.Level, item.Message.Message, attempt);
-                        }
-
-                        return;
-                    }
-
-                    await FinishAsync(item, ReleaseOutcome.DeadLettered, DeadLetter.ShutdownReason).ConfigureAwait(false);
-                    return;
-                }
+                await _pipeline.ExecuteAsync(static (ctx, state) => state.Service.CallHandlerAsync(state.Item, ctx.CancellationToken), context, (Service: this, Item: item)).ConfigureAwait(false);
             }
-        }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-        {
-            // Waiting for a slot to retry when shutdown gave up: shutdown dead-letters the item.
+            catch (Exception exception)
+            {
+                failure = exception;
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+                item.Cancellation.Dispose();
+                _limiter.Release();
+            }
+
+            if (_abort.IsCancellationRequested && Volatile.Read(ref item.State) != Running)
+            {
+                // Shutdown gave up on this call and has settled the message already.
+                if (failure is null)
+                {
+                    Log.AbandonedHandlerFinished(_logger, item.Message.Message);
+                }
+
+                return;
+            }
+
+            if (failure is null)
+            {
+                _gate.OnReleaseSucceeded();
+                await FinishAsync(item, ReleaseOutcome.Handled, null).ConfigureAwait(false);
+                return;
+            }
+
+            item.LastError = failure;
+            if (!_resilience.IsTransient(failure))
+            {
+                Log.HandlerFailedPermanently(_logger, failure, item.Message.Level, item.Message.Message, failure.Message);
+                await FinishAsync(item, ReleaseOutcome.DeadLettered, DeadLetter.PermanentFailureReason).ConfigureAwait(false);
+                return;
+            }
+
+            _gate.OnReleaseFailed();
+            int release = item.Message.Attempts + 1;
+            if (_options.MaxReleaseAttempts is { } maxReleases && release >= maxReleases)
+            {
+                await FinishAsync(item, ReleaseOutcome.DeadLettered, DeadLetter.RetriesExhaustedReason).ConfigureAwait(false);
+                return;
+            }
+
+            if (_options.MaxAge is { } maxAge && item.Message.Message.ReceivedAt != default && _timeProvider.GetUtcNow() - item.Message.Message.ReceivedAt >= maxAge)
+            {
+                await FinishAsync(item, ReleaseOutcome.DeadLettered, DeadLetter.MaxAgeReason).ConfigureAwait(false);
+                return;
+            }
+
+            if (item.Calls > 0)
+            {
+                Log.HandlerFailed(_logger, failure, release, item.Calls, item.Message.Level, item.Message.Message);
+            }
+
+            if (item.Calls > 0)
+            {
+                _earlierCalls.GetValue(item.Message.Message, static _ => new StrongBox<int>()).Value += item.Calls;
+            }
+
+            _telemetry.Returned(item.Message.Level);
+            await FinishAsync(item, ReleaseOutcome.Returned, null).ConfigureAwait(false);
         }
         finally
         {
-            if (holdingSlot)
-            {
-                _limiter.Release();
-            }
-
+            _gate.OnReleaseFinished(item.IsProbe, item.Calls > 0);
             if (Volatile.Read(ref item.State) != Running)
             {
                 _active.TryRemove(item, out _);
+            }
+        }
+    }
+
+    /// <summary>One handler call (one attempt of the pipeline): span, duration, pace sample, failure run.</summary>
+    private async ValueTask CallHandlerAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        int call = ++item.Calls;
+        Volatile.Write(ref item.InCall, true);
+        long started = _timeProvider.GetTimestamp();
+        var sample = PaceSample.Failure;
+        Exception? error = null;
+        using var activity = ReleaseTelemetry.StartHandle(item.Message, item.Message.Attempts + call);
+        try
+        {
+            await _handler.HandleAsync(item.Message, cancellationToken).ConfigureAwait(false);
+            sample = PaceSample.Success;
+        }
+        catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested && !_abort.IsCancellationRequested)
+        {
+            sample = PaceSample.Timeout;
+            error = new TimeoutException($"The handler did not finish within {_options.HandlerTimeout}.", exception);
+            throw;
+        }
+        catch (Exception exception)
+        {
+            error = exception;
+            activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
+            throw;
+        }
+        finally
+        {
+            Volatile.Write(ref item.InCall, false);
+            var duration = _timeProvider.GetElapsedTime(started);
+            if (!_abort.IsCancellationRequested)
+            {
+                _limiter.OnSample(duration, sample);
+            }
+
+            string? errorType = sample == PaceSample.Success ? null : ReleaseTelemetry.ErrorTypeOf(error);
+            _telemetry.HandlerCompleted(item.Message.Level, errorType, duration);
+            if (errorType is not null)
+            {
+                activity?.SetTag(TelemetryTags.ErrorType, errorType);
+            }
+
+            if (sample == PaceSample.Success)
+            {
+                if (Volatile.Read(ref _consecutiveFailures) != 0)
+                {
+                    Volatile.Write(ref _consecutiveFailures, 0);
+                }
+            }
+            else
+            {
+                Interlocked.Increment(ref _consecutiveFailures);
             }
         }
     }
@@ -490,19 +594,39 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             await DeadLetterAsync(item.Message, reason ?? DeadLetter.RetriesExhaustedReason, item.Attempts, item.LastError).ConfigureAwait(false);
         }
 
+        if (outcome != ReleaseOutcome.Returned)
+        {
+            _earlierCalls.Remove(item.Message.Message);
+        }
+
         await AcknowledgeAsync(item.Message, outcome).ConfigureAwait(false);
     }
 
-    private TimeSpan GetBackoff(int attempt)
+    private static ReleaseOptions Copy(ReleaseOptions source) => new()
     {
-        double factor = Math.Pow(2, Math.Min(attempt - 1, 30));
-        double ticks = Math.Min(_options.RetryBaseDelay.Ticks * factor, _options.RetryMaxDelay.Ticks);
-        return TimeSpan.FromTicks((long)ticks);
-    }
+        HandlerTimeout = source.HandlerTimeout,
+        MaxRetryAttempts = source.MaxRetryAttempts,
+        RetryBaseDelay = source.RetryBaseDelay,
+        RetryMaxDelay = source.RetryMaxDelay,
+        UseJitter = source.UseJitter,
+        MaxReleaseAttempts = source.MaxReleaseAttempts,
+        MaxAge = source.MaxAge,
+        ShutdownTimeout = source.ShutdownTimeout,
+        CircuitBreaker = new BackendCircuitBreakerOptions
+        {
+            Enabled = source.CircuitBreaker.Enabled,
+            FailureRatio = source.CircuitBreaker.FailureRatio,
+            MinimumThroughput = source.CircuitBreaker.MinimumThroughput,
+            SamplingDuration = source.CircuitBreaker.SamplingDuration,
+            BreakDuration = source.CircuitBreaker.BreakDuration,
+            MaxBreakDuration = source.CircuitBreaker.MaxBreakDuration,
+        },
+    };
 
     private async ValueTask DeadLetterAsync(ReleasedMessage message, string reason, int attempts, Exception? exception)
     {
         _telemetry.DeadLettered(message.Level, message.Message.Kind, reason);
+        Log.DeadLettered(_logger, exception, message.Level, message.Message, reason, attempts, message.Message.RequestId, message.Message.ResponseId);
         try
         {
             await _sink.DeadLetterAsync(new DeadLetter(message, reason, attempts, exception), CancellationToken.None).ConfigureAwait(false);
@@ -525,13 +649,24 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         }
     }
 
-    private sealed class WorkItem(ReleasedMessage message)
+    private sealed class WorkItem(ReleasedMessage message, bool isProbe, CancellationTokenSource cancellation)
     {
         public int State;
-        public int Attempts;
+        public bool InCall;
+
+        /// <summary>Gets the token of this release: cancelled by shutdown's abort, or at stop while it waits between retries.</summary>
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        public int Calls;
         public Exception? LastError;
         public Task? Task;
+        public int EarlierCalls;
 
         public ReleasedMessage Message { get; } = message;
+
+        public bool IsProbe { get; } = isProbe;
+
+        /// <summary>Gets the handler calls made for this message in this process, over all its releases.</summary>
+        public int Attempts => EarlierCalls + Calls;
     }
 }

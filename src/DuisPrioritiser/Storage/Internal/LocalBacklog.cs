@@ -93,6 +93,13 @@ internal sealed class LocalBacklog
         return found;
     }
 
+    /// <summary>Reads the enqueue timestamp of the oldest returned message of <paramref name="level"/>.</summary>
+    public bool TryGetOldestReturnedTimestamp(int level, out long timestamp)
+    {
+        timestamp = 0;
+        return Volatile.Read(ref _returned) != 0 && _lanes[level].TryPeekTimestamp(out timestamp);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool TryTakeReturned(int level, out QueuedEntry entry)
     {

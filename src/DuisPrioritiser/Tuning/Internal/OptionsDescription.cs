@@ -122,10 +122,23 @@ internal static class OptionsDescription
 
         if (o.Release is { } rel)
         {
-            Add(d, "Release:MaxAttempts", rel.MaxAttempts);
+            Add(d, "Release:MaxRetryAttempts", rel.MaxRetryAttempts);
+            Add(d, "Release:MaxReleaseAttempts", rel.MaxReleaseAttempts?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
+            Add(d, "Release:MaxAge", rel.MaxAge?.ToString() ?? "none");
             Add(d, "Release:RetryBaseDelay", rel.RetryBaseDelay);
             Add(d, "Release:RetryMaxDelay", rel.RetryMaxDelay);
+            Add(d, "Release:UseJitter", rel.UseJitter);
             Add(d, "Release:HandlerTimeout", rel.HandlerTimeout);
+            if (rel.CircuitBreaker is { } cb)
+            {
+                Add(d, "Release:CircuitBreaker:Enabled", cb.Enabled);
+                Add(d, "Release:CircuitBreaker:FailureRatio", cb.FailureRatio);
+                Add(d, "Release:CircuitBreaker:MinimumThroughput", cb.MinimumThroughput);
+                Add(d, "Release:CircuitBreaker:SamplingDuration", cb.SamplingDuration);
+                Add(d, "Release:CircuitBreaker:BreakDuration", cb.BreakDuration);
+                Add(d, "Release:CircuitBreaker:MaxBreakDuration", cb.MaxBreakDuration);
+            }
+
             Add(d, "Release:ShutdownTimeout", rel.ShutdownTimeout);
         }
 
@@ -133,6 +146,7 @@ internal static class OptionsDescription
         {
             Add(d, "Health:CriticalWaitDegradedAfter", h.CriticalWaitDegradedAfter);
             Add(d, "Health:UnhealthyAfterConsecutiveFailures", h.UnhealthyAfterConsecutiveFailures);
+            Add(d, "Health:UnhealthyAfterBreakerOpenFor", h.UnhealthyAfterBreakerOpenFor);
             Add(d, "Health:DegradedWhileRecovering", h.DegradedWhileRecovering);
         }
 
