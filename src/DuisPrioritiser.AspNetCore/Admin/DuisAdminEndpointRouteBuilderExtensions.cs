@@ -48,7 +48,7 @@ public static class DuisAdminEndpointRouteBuilderExtensions
     /// <item><c>POST /recovery/enter</c>, <c>POST /recovery/leave</c>: switch Recovery mode now; answers with the snapshot.</item>
     /// <item><c>GET /configuration</c>: the effective options, with secrets (passwords, connection strings) redacted.</item>
     /// <item><c>GET /dead-letters</c>, <c>POST /dead-letters/{id}/replay</c>, <c>DELETE /dead-letters/{id}</c>: list,
-    /// replay and purge dead letters; 501 until a dead-letter store is registered.</item>
+    /// replay and purge dead letters through <c>DeadLetterManager</c>; 501 when none is registered (no release loop).</item>
     /// <item><c>GET /dashboard/</c>: the live dashboard (HTML served from the package; nothing from the internet), fed by <c>GET /dashboard/data</c>.</item>
     /// </list>
     /// <para>Actions are logged (event 9101) with the user's name. Mutations are <c>POST</c>/<c>DELETE</c>: with cookie

@@ -186,6 +186,90 @@ public sealed class MapDuisPrioritiserAdminTests
     }
 
     [Test]
+    public async Task DeadLetters_StoreRegistered_ListReplayAndPurgeThroughTheApi()
+    {
+        int fail = 1;
+        int handled = 0;
+        await using var app = await StartAsync(handler: (_, _) =>
+        {
+            if (Volatile.Read(ref fail) == 1)
+            {
+                throw new DuisPermanentFailureException("back-end refuses it");
+            }
+
+            Interlocked.Increment(ref handled);
+            return ValueTask.CompletedTask;
+        });
+        using var client = Client(app);
+        using var duis = app.CreateClient();
+        string[] sent = [DuisXml.Response("4.1.1"), DuisXml.Response("4.1.1")];
+        foreach (string xml in sent)
+        {
+            using var accepted = await Intake.MapDuisIntakeTests.PostAsync(duis, xml);
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        await WaitUntilAsync(async () =>
+        {
+            using var page = await GetJsonAsync(client, "/duis-admin/dead-letters");
+            return page.RootElement.GetProperty("count").GetInt64() == 2;
+        });
+
+        long first;
+        long second;
+        using (var page = await GetJsonAsync(client, "/duis-admin/dead-letters?limit=1"))
+        {
+            var items = page.RootElement.GetProperty("items");
+            Assert.That(items.GetArrayLength(), Is.EqualTo(1));
+            var item = items[0];
+            first = item.GetProperty("id").GetInt64();
+            Assert.That(item.GetProperty("reason").GetString(), Is.EqualTo(DeadLetter.PermanentFailureReason));
+            Assert.That(System.Text.Encoding.UTF8.GetString(item.GetProperty("message").GetBytesFromBase64()), Is.AnyOf(sent[0], sent[1]), "the exact bytes are kept");
+            Assert.That(page.RootElement.GetProperty("nextAfterId").GetInt64(), Is.EqualTo(first));
+        }
+
+        using (var page = await GetJsonAsync(client, $"/duis-admin/dead-letters?afterId={first}"))
+        {
+            second = page.RootElement.GetProperty("items")[0].GetProperty("id").GetInt64();
+            Assert.That(second, Is.GreaterThan(first));
+            Assert.That(page.RootElement.GetProperty("nextAfterId").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        }
+
+        using (var badPaging = await client.GetAsync(new Uri("/duis-admin/dead-letters?limit=0", UriKind.Relative)))
+        {
+            Assert.That(badPaging.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        }
+
+        Volatile.Write(ref fail, 0);
+        using (var replayed = await PostJsonAsync(client, $"/duis-admin/dead-letters/{first}/replay"))
+        {
+            Assert.That(replayed.RootElement.GetProperty("result").GetString(), Is.EqualTo("Replayed"));
+        }
+
+        await WaitUntilAsync(() => Volatile.Read(ref handled) == 1);
+
+        using (var purged = await client.DeleteAsync(new Uri($"/duis-admin/dead-letters/{second}", UriKind.Relative)))
+        {
+            Assert.That(purged.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        using (var gone = await client.DeleteAsync(new Uri($"/duis-admin/dead-letters/{second}", UriKind.Relative)))
+        {
+            Assert.That(gone.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        }
+
+        using (var missing = await client.PostAsync(new Uri($"/duis-admin/dead-letters/{first}/replay", UriKind.Relative), null))
+        {
+            Assert.That(missing.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "a replayed dead letter is removed");
+        }
+
+        using (var empty = await GetJsonAsync(client, "/duis-admin/dead-letters"))
+        {
+            Assert.That(empty.RootElement.GetProperty("count").GetInt64(), Is.Zero);
+        }
+    }
+
+    [Test]
     public async Task Dashboard_Operator_ServedFromThePackageWithAStrictContentSecurityPolicy()
     {
         await using var app = await StartAsync();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using DuisPrioritiser.Classification;
+using DuisPrioritiser.DeadLetters;
 using DuisPrioritiser.Release;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -51,9 +52,9 @@ internal sealed class AdminEndpoints
         group.MapPost("/recovery/enter", (Func<HttpContext, Task>)(context => RecoveryAsync(context, enter: true)));
         group.MapPost("/recovery/leave", (Func<HttpContext, Task>)(context => RecoveryAsync(context, enter: false)));
         group.MapGet("/configuration", (Func<HttpContext, Task>)WriteConfigurationAsync);
-        group.MapGet("/dead-letters", (Func<HttpContext, Task>)NoDeadLetterStoreAsync);
-        group.MapPost("/dead-letters/{id}/replay", (Func<HttpContext, Task>)NoDeadLetterStoreAsync);
-        group.MapDelete("/dead-letters/{id}", (Func<HttpContext, Task>)NoDeadLetterStoreAsync);
+        group.MapGet("/dead-letters", (Func<HttpContext, Task>)ListDeadLettersAsync);
+        group.MapPost("/dead-letters/{id}/replay", (Func<HttpContext, Task>)ReplayDeadLetterAsync);
+        group.MapDelete("/dead-letters/{id}", (Func<HttpContext, Task>)PurgeDeadLetterAsync);
         group.MapGet("/dashboard", (Func<HttpContext, Task>)(context =>
         {
             // The page's files are addressed relative to it, so it is served only at the address with the slash.
@@ -126,12 +127,127 @@ internal sealed class AdminEndpoints
         }
     }
 
+    /// <summary><c>GET /dead-letters?afterId=&amp;limit=</c>: one page of stored dead letters in id order, with their bytes (base64).</summary>
+    private async Task ListDeadLettersAsync(HttpContext context)
+    {
+        if (_services.GetService<DeadLetterManager>() is not { } manager)
+        {
+            await NoDeadLetterStoreAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var query = context.Request.Query;
+        long afterId = 0;
+        int limit = 100;
+        if ((query.ContainsKey("afterId") && (!long.TryParse(query["afterId"], NumberStyles.None, CultureInfo.InvariantCulture, out afterId) || afterId < 0))
+            || (query.ContainsKey("limit") && (!int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000)))
+        {
+            await Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad paging", detail: "afterId must be a whole number >= 0 and limit a whole number from 1 to 1000.").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        long count = await manager.CountAsync(context.RequestAborted).ConfigureAwait(false);
+        var page = await manager.ListAsync(afterId, limit, context.RequestAborted).ConfigureAwait(false);
+        await WriteJsonAsync(context, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("count", count);
+            writer.WriteStartArray("items");
+            foreach (var item in page)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("id", item.Id);
+                writer.WriteString("level", item.Level.ToString());
+                writer.WriteString("reason", item.Reason);
+                writer.WriteNumber("attempts", item.Attempts);
+                writer.WriteString("deadLetteredAt", item.DeadLetteredAt);
+                writer.WriteString("receivedAt", item.ReceivedAt);
+                writer.WriteString("error", item.Error);
+                writer.WriteNumber("bytes", item.RawMessage.Length);
+                writer.WriteBase64String("message", item.RawMessage.Span);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            if (page.Count == limit)
+            {
+                writer.WriteNumber("nextAfterId", page[^1].Id);
+            }
+            else
+            {
+                writer.WriteNull("nextAfterId");
+            }
+
+            writer.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /dead-letters/{id}/replay</c>: enqueues it again at its stored level, then removes it.</summary>
+    private async Task ReplayDeadLetterAsync(HttpContext context)
+    {
+        if (_services.GetService<DeadLetterManager>() is not { } manager)
+        {
+            await NoDeadLetterStoreAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (!TryGetId(context, out long id))
+        {
+            await BadIdAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var result = await manager.ReplayAsync(id, context.RequestAborted).ConfigureAwait(false);
+        int status = result switch
+        {
+            DeadLetterReplayResult.Replayed => StatusCodes.Status200OK,
+            DeadLetterReplayResult.NotFound => StatusCodes.Status404NotFound,
+            DeadLetterReplayResult.Invalid => StatusCodes.Status422UnprocessableEntity,
+            _ => StatusCodes.Status503ServiceUnavailable,
+        };
+        await WriteJsonAsync(
+            context,
+            writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("id", id);
+                writer.WriteString("result", result.ToString());
+                writer.WriteEndObject();
+            },
+            status).ConfigureAwait(false);
+    }
+
+    /// <summary><c>DELETE /dead-letters/{id}</c>: removes it for good (204), or 404 when there is none.</summary>
+    private async Task PurgeDeadLetterAsync(HttpContext context)
+    {
+        if (_services.GetService<DeadLetterManager>() is not { } manager)
+        {
+            await NoDeadLetterStoreAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (!TryGetId(context, out long id))
+        {
+            await BadIdAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        bool removed = await manager.PurgeAsync(id, context.RequestAborted).ConfigureAwait(false);
+        context.Response.StatusCode = removed ? StatusCodes.Status204NoContent : StatusCodes.Status404NotFound;
+    }
+
+    private static bool TryGetId(HttpContext context, out long id)
+        => long.TryParse(context.Request.RouteValues["id"] as string, NumberStyles.None, CultureInfo.InvariantCulture, out id) && id > 0;
+
+    private static Task BadIdAsync(HttpContext context)
+        => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad dead-letter id", detail: "The id must be a whole number greater than 0.").ExecuteAsync(context);
+
     private static Task NoDeadLetterStoreAsync(HttpContext context)
         => Results.Problem(
             statusCode: StatusCodes.Status501NotImplemented,
             type: DeadLetterStoreMissingType,
             title: "No dead-letter store registered",
-            detail: "Dead letters go to the registered IDeadLetterSink (by default the log, event 4011), which cannot list, replay or purge them. Register a dead-letter store to use these endpoints.").ExecuteAsync(context);
+            detail: "No DeadLetterManager is registered (it comes with the release loop: AddHandler/UseHandler, which registers an IDeadLetterStore). Register one to list, replay or purge dead letters.").ExecuteAsync(context);
 
     private Task ReleaseAsync(HttpContext context, bool pause)
     {
