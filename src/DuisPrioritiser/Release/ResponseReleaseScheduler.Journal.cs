@@ -85,7 +85,7 @@ public sealed partial class ResponseReleaseScheduler
         {
             // Recovered messages were accepted before the restart: they are held even beyond capacity, never dropped.
             Interlocked.Increment(ref _state.Value);
-            _queue.Enqueue((int)recovered.Level, new QueuedEntry(recovered.Message, now, recovered.Id));
+            Hold((int)recovered.Level, new QueuedEntry(recovered.Message, now, recovered.Id));
             if (_duplicates is not null && DeduplicationKey.TryCreate(recovered.Message, out var key))
             {
                 _duplicates.Add(key);

@@ -16,9 +16,6 @@ namespace DuisPrioritiser.Release;
 /// </remarks>
 public sealed partial class ResponseReleaseScheduler : IRecoveryControl
 {
-    /// <summary>How many messages one dequeue call may move into per-code lanes before giving up its turn.</summary>
-    private const int MaxParksPerCall = 64;
-
     /// <summary>How often readers re-ask a policy that holds every level back without saying for how long (every 10 ms).</summary>
     private const long CustomPolicyPollsPerSecond = 100;
 
@@ -49,9 +46,9 @@ public sealed partial class ResponseReleaseScheduler : IRecoveryControl
             }
         }
 
-        if (_lanes.TryTakeAny(out var parked))
+        if (_lanes.TryTakeAny(out var held, out var heldLevel))
         {
-            message = Release(parked.Entry, parked.Level, now);
+            message = Release(held, heldLevel, now);
             return true;
         }
 
@@ -64,11 +61,9 @@ public sealed partial class ResponseReleaseScheduler : IRecoveryControl
         long now = _timeProvider.GetTimestamp();
         _recovery.Evaluate(Count, now);
         var state = new DrainState(this, now, _timeProvider);
-        var mode = _recovery.Mode;
-        int parks = 0;
 
-        // A chosen level can turn out empty when another consumer wins the race for its last message;
-        // then ask the policy again, at most once per level (parking a throttled code does not use up a try).
+        // A chosen level can turn out empty when another consumer wins the race for its last message (or for a
+        // throttled code's token); then ask the policy again, at most once per level.
         for (int attempt = 0; attempt <= PriorityLevels.Count; attempt++)
         {
             if (!_policy.TrySelectLevel(in state, out var level) || !PriorityLevels.IsDefined(level))
@@ -76,37 +71,14 @@ public sealed partial class ResponseReleaseScheduler : IRecoveryControl
                 break;
             }
 
-            if (!_lanes.IsEmpty && _lanes.TryTakeDue(mode, now, level, out var due))
+            // Throttled codes' lanes first: their heads are due (rate-limited, so they cannot starve the level).
+            if ((!_lanes.IsEmpty && _lanes.TryTakeDue((int)level, _recovery.Mode, now, out var entry))
+                || _queue.TryDequeue((int)level, out entry))
             {
-                _policy.OnReleased(due.Level, in state);
-                message = Release(due.Entry, due.Level, now);
-                return true;
-            }
-
-            if (_queue.TryDequeue((int)level, out var entry))
-            {
-                if (!_lanes.IsEmpty && !_lanes.TryPassOrPark(in entry, level, mode, now))
-                {
-                    if (++parks >= MaxParksPerCall)
-                    {
-                        break;
-                    }
-
-                    attempt--;
-                    continue;
-                }
-
                 _policy.OnReleased(level, in state);
                 message = Release(entry, level, now);
                 return true;
             }
-        }
-
-        if (!_lanes.IsEmpty && _lanes.TryTakeDue(mode, now, PriorityLevel.Bulk, out var parked))
-        {
-            _policy.OnReleased(parked.Level, in state);
-            message = Release(parked.Entry, parked.Level, now);
-            return true;
         }
 
         message = default;

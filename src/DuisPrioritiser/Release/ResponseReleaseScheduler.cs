@@ -273,9 +273,10 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     int ISchedulerGauges.GetRecoveryMode() => _recovery.Mode == TrafficMode.Recovery ? 1 : 0;
 
-    long IDrainStateSource.GetCount(int level) => _queue.GetCount(level);
+    long IDrainStateSource.GetCount(int level) => _lanes.IsEmpty ? _queue.GetCount(level) : _queue.GetCount(level) + _lanes.GetCount(level);
 
-    int IDrainStateSource.GetOccupancyMask() => _queue.GetOccupancyMask();
+    int IDrainStateSource.GetOccupancyMask()
+        => _lanes.IsEmpty ? _queue.GetOccupancyMask() : _queue.GetOccupancyMask() | _lanes.GetDueMask(_recovery.Mode, _timeProvider.GetTimestamp());
 
     TimeSpan IDrainStateSource.GetOldestWait(int level, long timestamp) => GetOldestWait(level, timestamp);
 
@@ -302,7 +303,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         long timestamp = _timeProvider.GetTimestamp();
         EnsureReceivedAt(message, timestamp);
-        _queue.Enqueue((int)level, new QueuedEntry(message, timestamp, token));
+        Hold((int)level, new QueuedEntry(message, timestamp, token));
         OnArrival(timestamp);
         _metrics.Enqueued(level, message.Kind);
         if (Volatile.Read(ref _readWaiters) > 0)
@@ -311,6 +312,16 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         return EnqueueStatus.Accepted;
+    }
+
+    /// <summary>Places an accepted message: in its alert code's lane when that code is throttled, else in its level's queue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Hold(int level, in QueuedEntry entry)
+    {
+        if (_lanes.IsEmpty || !_lanes.TryHold(level, in entry))
+        {
+            _queue.Enqueue(level, entry);
+        }
     }
 
     internal PriorityLevel Classify(DuisMessage message)
@@ -388,12 +399,23 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     private TimeSpan GetOldestWait(int level, long now)
     {
-        if (!_queue.TryPeek(level, out var entry) || entry.Message is null)
+        long oldest = long.MaxValue;
+        if (_queue.TryPeek(level, out var entry) && entry.Message is not null)
+        {
+            oldest = entry.EnqueuedTimestamp;
+        }
+
+        if (!_lanes.IsEmpty && _lanes.TryGetOldestTimestamp(level, out long held))
+        {
+            oldest = Math.Min(oldest, held);
+        }
+
+        if (oldest == long.MaxValue)
         {
             return TimeSpan.Zero;
         }
 
-        var wait = _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now);
+        var wait = _timeProvider.GetElapsedTime(oldest, now);
         return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
 
