@@ -13,17 +13,17 @@ namespace DuisPrioritiser.Release;
 /// </remarks>
 public sealed partial class ResponseReleaseScheduler
 {
-    private bool IsDuplicate(DuisMessage message, out DeduplicationKey key, out bool hasKey)
+    /// <summary>Looks the message's key up as of one intake timestamp, which the enqueue then reuses (one clock read per message).</summary>
+    private bool IsDuplicate(DuisMessage message, out DuplicateCheck check)
     {
-        if (_duplicates is null || !DeduplicationKey.TryCreate(message, out key))
+        if (_duplicates is null || !DeduplicationKey.TryCreate(message, out var key))
         {
-            key = default;
-            hasKey = false;
+            check = default;
             return false;
         }
 
-        hasKey = true;
-        if (!_duplicates.TrySuppress(key))
+        check = new DuplicateCheck(key, key.GetHashCode(), _timeProvider.GetTimestamp());
+        if (!_duplicates.TrySuppress(in check.Key, check.Hash, check.Timestamp))
         {
             return false;
         }
@@ -34,11 +34,21 @@ public sealed partial class ResponseReleaseScheduler
         return true;
     }
 
-    private void Remember(EnqueueStatus status, in DeduplicationKey key, bool hasKey)
+    private void Remember(EnqueueStatus status, in DuplicateCheck check)
     {
-        if (hasKey && status == EnqueueStatus.Accepted)
+        if (check.HasKey && status == EnqueueStatus.Accepted)
         {
-            _duplicates!.Add(key);
+            _duplicates!.Add(in check.Key, check.Hash, check.Timestamp);
         }
+    }
+
+    /// <summary>A message's duplicate key, its hash and the intake timestamp it was looked up at; default when it has no key or suppression is off.</summary>
+    private readonly struct DuplicateCheck(DeduplicationKey key, int hash, long timestamp)
+    {
+        public readonly DeduplicationKey Key = key;
+        public readonly int Hash = hash;
+        public readonly long Timestamp = timestamp;
+
+        public bool HasKey => Key.Id is not null;
     }
 }

@@ -73,13 +73,13 @@ public sealed partial class ResponseReleaseScheduler
     private EnqueueResult TryEnqueueRawChecked(DuisMessage message, PriorityLevel level)
     {
         ThrowIfJournaled();
-        if (IsDuplicate(message, out var key, out bool hasKey))
+        if (IsDuplicate(message, out var check))
         {
             return EnqueueResult.AcceptedDuplicate;
         }
 
-        var status = TryEnqueueCore(message, level);
-        Remember(status, in key, hasKey);
+        var status = TryEnqueueCore(message, level, timestamp: check.Timestamp);
+        Remember(status, in check);
         return ToResult(status);
     }
 

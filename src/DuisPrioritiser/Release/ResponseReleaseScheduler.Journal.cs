@@ -100,47 +100,47 @@ public sealed partial class ResponseReleaseScheduler
     private bool TryEnqueueChecked(DuisMessage message, PriorityLevel level)
     {
         ThrowIfJournaled();
-        if (IsDuplicate(message, out var key, out bool hasKey))
+        if (IsDuplicate(message, out var check))
         {
             return true;
         }
 
-        var status = TryEnqueueCore(message, level);
-        Remember(status, in key, hasKey);
+        var status = TryEnqueueCore(message, level, timestamp: check.Timestamp);
+        Remember(status, in check);
         return status == EnqueueStatus.Accepted;
     }
 
     private ValueTask<EnqueueResult> EnqueueCheckedAsync(DuisMessage message, PriorityLevel level, CancellationToken cancellationToken)
     {
-        if (IsDuplicate(message, out var key, out bool hasKey))
+        if (IsDuplicate(message, out var check))
         {
             return new ValueTask<EnqueueResult>(EnqueueResult.AcceptedDuplicate);
         }
 
         if (_journal is not null)
         {
-            return EnqueueJournaledAsync(message, level, key, hasKey, cancellationToken);
+            return EnqueueJournaledAsync(message, level, check, cancellationToken);
         }
 
-        var status = TryEnqueueCore(message, level, final: _fullMode == QueueFullMode.Reject);
+        var status = TryEnqueueCore(message, level, final: _fullMode == QueueFullMode.Reject, timestamp: check.Timestamp);
         if (status == EnqueueStatus.Full && _fullMode == QueueFullMode.Wait)
         {
-            return EnqueueWaitingCheckedAsync(message, level, key, hasKey, cancellationToken);
+            return EnqueueWaitingCheckedAsync(message, level, check, cancellationToken);
         }
 
-        Remember(status, in key, hasKey);
+        Remember(status, in check);
         return new ValueTask<EnqueueResult>(ToResult(status));
     }
 
-    private async ValueTask<EnqueueResult> EnqueueWaitingCheckedAsync(DuisMessage message, PriorityLevel level, DeduplicationKey key, bool hasKey, CancellationToken cancellationToken)
+    private async ValueTask<EnqueueResult> EnqueueWaitingCheckedAsync(DuisMessage message, PriorityLevel level, DuplicateCheck check, CancellationToken cancellationToken)
     {
         bool accepted = await EnqueueWaitingAsync(message, level, cancellationToken).ConfigureAwait(false);
         var status = accepted ? EnqueueStatus.Accepted : EnqueueStatus.Completed;
-        Remember(status, in key, hasKey);
+        Remember(status, in check);
         return ToResult(status);
     }
 
-    private async ValueTask<EnqueueResult> EnqueueJournaledAsync(DuisMessage message, PriorityLevel level, DeduplicationKey key, bool hasKey, CancellationToken cancellationToken)
+    private async ValueTask<EnqueueResult> EnqueueJournaledAsync(DuisMessage message, PriorityLevel level, DuplicateCheck check, CancellationToken cancellationToken)
     {
         var journal = _journal!;
 
@@ -202,7 +202,7 @@ public sealed partial class ResponseReleaseScheduler
             return ToResult(status);
         }
 
-        Remember(status, in key, hasKey);
+        Remember(status, in check);
         return EnqueueResult.Accepted;
     }
 

@@ -29,7 +29,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     private const long CompletedBit = 1L << 62;
 
     private readonly MultiLevelQueue<QueuedEntry> _queue = new(PriorityLevels.Count);
-    private readonly IPriorityClassifier _classifier;
+    private readonly IPriorityClassifier? _classifier; // a custom classifier; null: the built-in chain, called directly
+    private readonly RuleBasedPriorityClassifier? _overrides; // the explicit overrides of the built-in chain; null when there are none
     private readonly IDrainPolicy _policy;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -76,7 +77,11 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         _capacity = options.Capacity;
         _fullMode = options.FullMode;
         _defaultLevel = options.DefaultLevel;
-        _classifier = classifier ?? PriorityClassifier.Combine(options.DefaultLevel, new RuleBasedPriorityClassifier(options.Overrides), DuisDefaultPriorityClassifier.Instance);
+        // The built-in chain (overrides, then the DUIS defaults, then DefaultLevel) is called directly rather than
+        // through a chain of interfaces: sealed types the JIT can inline, and no override lookups when there are none.
+        _classifier = classifier;
+        var overrides = classifier is null ? new RuleBasedPriorityClassifier(options.Overrides) : null;
+        _overrides = overrides is { RuleCount: > 0 } ? overrides : null;
         _maxMessageBytes = options.Reader.MaxMessageBytes;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _policy = drainPolicy ?? DrainPolicies.Create(options, _timeProvider);
@@ -288,7 +293,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <see langword="false"/> when a refusal is not the caller's final answer (it will wait for room and try
     /// again): then the refusal is neither logged nor counted, so a waiting writer is counted once, at its outcome.
     /// </param>
-    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level, long token = 0, bool final = true)
+    /// <param name="timestamp">The intake timestamp when the caller already read the clock (duplicate suppression), else 0.</param>
+    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level, long token = 0, bool final = true, long timestamp = 0)
     {
         var status = TryReserve();
         if (status != EnqueueStatus.Accepted)
@@ -301,7 +307,11 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             return status;
         }
 
-        long timestamp = _timeProvider.GetTimestamp();
+        if (timestamp == 0)
+        {
+            timestamp = _timeProvider.GetTimestamp();
+        }
+
         EnsureReceivedAt(message, timestamp);
         Hold((int)level, new QueuedEntry(message, timestamp, token));
         OnArrival(timestamp);
@@ -325,7 +335,20 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     }
 
     internal PriorityLevel Classify(DuisMessage message)
-        => _classifier.TryClassify(message, out var level) && PriorityLevels.IsDefined(level) ? level : _defaultLevel;
+    {
+        PriorityLevel level;
+        if (_classifier is not null)
+        {
+            return _classifier.TryClassify(message, out level) && PriorityLevels.IsDefined(level) ? level : _defaultLevel;
+        }
+
+        if (_overrides is not null && _overrides.TryClassify(message, out level) && PriorityLevels.IsDefined(level))
+        {
+            return level;
+        }
+
+        return DuisDefaultPriorityClassifier.Instance.TryClassify(message, out level) && PriorityLevels.IsDefined(level) ? level : _defaultLevel;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private EnqueueStatus TryReserve()
