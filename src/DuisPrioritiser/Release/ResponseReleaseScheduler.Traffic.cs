@@ -66,7 +66,9 @@ public sealed partial class ResponseReleaseScheduler : IRecoveryControl
         // throttled code's token); then ask the policy again, at most once per level.
         for (int attempt = 0; attempt <= PriorityLevels.Count; attempt++)
         {
-            if (!_policy.TrySelectLevel(in state, out var level) || !PriorityLevels.IsDefined(level))
+            PriorityLevel level;
+            if (!(_defaultPolicy is not null ? _defaultPolicy.TrySelectLevel(in state, out level) : _policy.TrySelectLevel(in state, out level))
+                || !PriorityLevels.IsDefined(level))
             {
                 break;
             }
@@ -75,7 +77,15 @@ public sealed partial class ResponseReleaseScheduler : IRecoveryControl
             if ((!_lanes.IsEmpty && _lanes.TryTakeDue((int)level, _recovery.Mode, now, out var entry))
                 || _queue.TryDequeue((int)level, out entry))
             {
-                _policy.OnReleased(level, in state);
+                if (_defaultPolicy is not null)
+                {
+                    _defaultPolicy.OnReleased(level, in state);
+                }
+                else
+                {
+                    _policy.OnReleased(level, in state);
+                }
+
                 message = Release(entry, level, now);
                 return true;
             }

@@ -5,6 +5,7 @@ using DuisPrioritiser.Classification;
 using DuisPrioritiser.DependencyInjection.Internal;
 using DuisPrioritiser.Diagnostics;
 using DuisPrioritiser.Draining;
+using DuisPrioritiser.Draining.Internal;
 using DuisPrioritiser.Duis;
 using DuisPrioritiser.Queueing.Internal;
 using DuisPrioritiser.Release.Internal;
@@ -32,6 +33,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     private readonly IPriorityClassifier? _classifier; // a custom classifier; null: the built-in chain, called directly
     private readonly RuleBasedPriorityClassifier? _overrides; // the explicit overrides of the built-in chain; null when there are none
     private readonly IDrainPolicy _policy;
+    private readonly BoundedDrainPolicy? _defaultPolicy; // the built-in traffic policy, called without interface dispatch
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly long _capacity;
@@ -85,6 +87,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         _maxMessageBytes = options.Reader.MaxMessageBytes;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _policy = drainPolicy ?? DrainPolicies.Create(options, _timeProvider);
+        _defaultPolicy = _policy as BoundedDrainPolicy;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _anchor = new ClockAnchor(_timeProvider.GetUtcNow(), _timeProvider.GetTimestamp());
         _recovery = new RecoveryModeController(options.Recovery, _timeProvider, _logger);
@@ -188,7 +191,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             throw new ArgumentException("Acknowledge a message returned by the scheduler, not a default instance.", nameof(message));
         }
 
-        if (!Enum.IsDefined(outcome))
+        if ((uint)outcome > (uint)ReleaseOutcome.DeadLettered)
         {
             throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Use Handled or DeadLettered.");
         }
