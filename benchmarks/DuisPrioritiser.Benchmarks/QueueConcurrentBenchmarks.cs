@@ -52,7 +52,12 @@ public class QueueConcurrentBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _harness.Dispose();
+    public void Cleanup()
+    {
+        _harness.Dispose();
+        _harness = null!;
+        GC.Collect();
+    }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Messages)]
     public void ConcurrentQueue_2P2C() => _harness.RunOnce();
@@ -61,6 +66,7 @@ public class QueueConcurrentBenchmarks
     public void PrioritizedChannel_2P2C() => _harness.RunOnce();
 
     [Benchmark(OperationsPerInvoke = Messages)]
+    [BenchmarkCategory("Extra")]
     public void LockedPriorityQueue_2P2C() => _harness.RunOnce();
 
     [Benchmark(OperationsPerInvoke = Messages)]

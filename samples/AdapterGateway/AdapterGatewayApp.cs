@@ -2,7 +2,8 @@ using System.Text.Json.Serialization;
 using AdapterGateway.BackEnd;
 using AdapterGateway.Intake;
 using DuisPrioritiser;
-using DuisPrioritiser.Diagnostics;
+using DuisPrioritiser.Health;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -49,7 +50,7 @@ public static class AdapterGatewayApp
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("AdapterGateway"))
             .WithMetrics(metrics => metrics
-            .AddMeter(DuisPrioritiserTelemetry.MeterName)
+            .AddDuisPrioritiserInstrumentation()
             .AddMeter("Microsoft.AspNetCore.Hosting")
             .AddPrometheusExporter());
 
@@ -64,7 +65,15 @@ public static class AdapterGatewayApp
         app.MapGet("/processed", BackEndEndpoints.GetProcessed);
         app.MapPost("/backend/pause", BackEndEndpoints.Pause);
         app.MapPost("/backend/resume", BackEndEndpoints.Resume);
-        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            // The report as JSON, with the check's data (mode, held per level, Critical's oldest wait, in flight).
+            ResponseWriter = (context, report) =>
+            {
+                context.Response.ContentType = HealthReportJsonWriter.ContentType;
+                return HealthReportJsonWriter.WriteAsync(context.Response.Body, report, context.RequestAborted);
+            },
+        });
         app.MapPrometheusScrapingEndpoint();
         return app;
     }

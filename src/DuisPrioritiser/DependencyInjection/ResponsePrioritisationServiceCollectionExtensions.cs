@@ -3,6 +3,9 @@ using DuisPrioritiser.Classification;
 using DuisPrioritiser.DependencyInjection.Internal;
 using DuisPrioritiser.Draining;
 using DuisPrioritiser.Release;
+using DuisPrioritiser.Storage;
+using DuisPrioritiser.Tuning;
+using DuisPrioritiser.Tuning.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,6 +41,13 @@ public static class ResponsePrioritisationServiceCollectionExtensions
         services.TryAddSingleton(CreateScheduler);
         services.TryAddSingleton<IResponseReleaseScheduler>(static sp => sp.GetRequiredService<ResponseReleaseScheduler>());
         services.TryAddSingleton<IRecoveryControl>(static sp => sp.GetRequiredService<ResponseReleaseScheduler>());
+        services.TryAddSingleton<PrioritisationTuning>();
+        services.TryAddSingleton<IPrioritisationTuning>(static sp =>
+        {
+            // The scheduler attaches its parts when it is created: create it first.
+            sp.GetRequiredService<ResponseReleaseScheduler>();
+            return sp.GetRequiredService<PrioritisationTuning>();
+        });
         return new ResponsePrioritisationBuilder(services);
     }
 
@@ -66,21 +76,31 @@ public static class ResponsePrioritisationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = services.AddResponsePrioritisation();
-        services.AddOptions<ResponsePrioritisationOptions>().Bind(configuration);
+        services.AddOptions<ResponsePrioritisationOptions>().Bind(configuration, static binder => binder.ErrorOnUnknownConfiguration = true);
         return builder;
     }
 
     private static ResponseReleaseScheduler CreateScheduler(IServiceProvider provider)
     {
-        var options = provider.GetRequiredService<IOptions<ResponsePrioritisationOptions>>().Value;
-        var timeProvider = provider.GetService<TimeProvider>();
-        return new ResponseReleaseScheduler(
+        var tuning = provider.GetRequiredService<PrioritisationTuning>();
+        var options = tuning.Current;
+        var timeProvider = provider.GetService<TimeProvider>() ?? TimeProvider.System;
+
+        // The classifier and a built-in policy are read through swappable wrappers, so tuning can replace them while
+        // the scheduler runs; a custom policy is the integrator's and is used as given.
+        var classifier = new SwappableClassifier(CreateClassifier(provider, options));
+        var custom = provider.GetService<IDrainPolicy>();
+        var policy = custom is null ? new SwappableDrainPolicy(DrainPolicies.Create(options, timeProvider)) : null;
+        var scheduler = new ResponseReleaseScheduler(
             options,
-            CreateClassifier(provider, options),
-            provider.GetService<IDrainPolicy>() ?? DrainPolicies.Create(options, timeProvider),
+            classifier,
+            (IDrainPolicy?)policy ?? custom,
             timeProvider,
             provider.GetService<ILogger<ResponseReleaseScheduler>>(),
-            provider.GetService<IMeterFactory>());
+            provider.GetService<IMeterFactory>(),
+            provider.GetService<IBacklogStore>());
+        tuning.Attach(scheduler, classifier, policy, changed => CreateClassifier(provider, changed), timeProvider);
+        return scheduler;
     }
 
     /// <summary>

@@ -42,7 +42,12 @@ internal sealed class ReleaseTelemetry : IDisposable
             return null;
         }
 
-        var activity = ActivitySource.StartActivity("duis_prioritiser.handle", ActivityKind.Internal);
+        // The span links to the trace of the request that delivered the message (captured at intake), so a trace
+        // viewer can go from a release back to the DCC's delivery, possibly hours earlier.
+        var intake = message.Message.IntakeTraceContext;
+        var activity = intake is { } context
+            ? ActivitySource.StartActivity("duis_prioritiser.handle", ActivityKind.Internal, parentContext: default, links: [new ActivityLink(context)])
+            : ActivitySource.StartActivity("duis_prioritiser.handle", ActivityKind.Internal);
         if (activity is { IsAllDataRequested: true })
         {
             var duis = message.Message;
@@ -56,22 +61,32 @@ internal sealed class ReleaseTelemetry : IDisposable
             }
 
             activity.SetTag(TelemetryTags.Attempt, attempt);
-            activity.SetTag("duis_prioritiser.wait_seconds", message.Wait.TotalSeconds);
+            activity.SetTag(TelemetryTags.Wait, message.Wait.TotalSeconds);
         }
 
         return activity;
     }
 
-    public void HandlerCompleted(PriorityLevel level, bool success, TimeSpan duration)
+    /// <summary>Records one handler call; <paramref name="errorType"/> is <see langword="null"/> on success.</summary>
+    public void HandlerCompleted(PriorityLevel level, string? errorType, TimeSpan duration)
     {
         if (_handlerDuration.Enabled)
         {
-            _handlerDuration.Record(
-                duration.TotalSeconds,
-                new KeyValuePair<string, object?>(TelemetryTags.Priority, TelemetryTags.Of(level)),
-                new KeyValuePair<string, object?>(TelemetryTags.Outcome, success ? "success" : "failure"));
+            var priority = new KeyValuePair<string, object?>(TelemetryTags.Priority, TelemetryTags.Of(level));
+            if (errorType is null)
+            {
+                _handlerDuration.Record(duration.TotalSeconds, priority);
+            }
+            else
+            {
+                _handlerDuration.Record(duration.TotalSeconds, priority, new KeyValuePair<string, object?>(TelemetryTags.ErrorType, errorType));
+            }
         }
     }
+
+    /// <summary>Gets the <c>error.type</c> of a failed handler call: <c>timeout</c>, or the exception's type name.</summary>
+    public static string ErrorTypeOf(Exception? exception)
+        => exception is TimeoutException ? "timeout" : exception?.GetType().FullName ?? "_OTHER";
 
     public void DeadLettered(PriorityLevel level, DuisMessageKind kind, string reason)
     {
@@ -81,7 +96,7 @@ internal sealed class ReleaseTelemetry : IDisposable
                 1,
                 new KeyValuePair<string, object?>(TelemetryTags.Priority, TelemetryTags.Of(level)),
                 new KeyValuePair<string, object?>(TelemetryTags.Kind, TelemetryTags.Of(kind)),
-                new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));
+                new KeyValuePair<string, object?>(TelemetryTags.ErrorType, reason));
         }
     }
 

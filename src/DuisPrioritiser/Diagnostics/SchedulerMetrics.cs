@@ -33,10 +33,11 @@ internal sealed class SchedulerMetrics : IDisposable
             "s",
             "Time from acceptance to release.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.01, 0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200] });
-        _meter.CreateObservableGauge(DuisPrioritiserTelemetry.QueueDepth, () => ObserveDepth(gauges), "{message}", "Messages held, by priority.");
-        _meter.CreateObservableGauge(DuisPrioritiserTelemetry.QueueDeferred, gauges.GetDeferred, "{message}", "Messages held back by a per-alert-code throttle (also counted as held).");
+        // Held and in-flight counts add up across instances (the fleet's backlog is the sum): up-down counters, not gauges.
+        _meter.CreateObservableUpDownCounter(DuisPrioritiserTelemetry.QueueDepth, () => ObserveDepth(gauges), "{message}", "Messages held, by priority.");
+        _meter.CreateObservableUpDownCounter(DuisPrioritiserTelemetry.QueueDeferred, gauges.GetDeferred, "{message}", "Messages held back by a per-alert-code throttle (also counted as held).");
         _meter.CreateObservableGauge(DuisPrioritiserTelemetry.QueueOldestWait, () => ObserveOldestWait(gauges), "s", "Wait of the oldest held message, by priority.");
-        _meter.CreateObservableGauge(DuisPrioritiserTelemetry.ReleaseInFlight, gauges.GetInFlight, "{message}", "Released messages not yet acknowledged.");
+        _meter.CreateObservableUpDownCounter(DuisPrioritiserTelemetry.ReleaseInFlight, gauges.GetInFlight, "{message}", "Released messages not yet acknowledged.");
         _meter.CreateObservableGauge(DuisPrioritiserTelemetry.RecoveryMode, gauges.GetRecoveryMode, description: "1 while in Recovery mode, 0 in Normal operation.");
     }
 
@@ -61,7 +62,7 @@ internal sealed class SchedulerMetrics : IDisposable
     {
         if (_rejected.Enabled)
         {
-            var tags = new TagList { { TelemetryTags.Reason, reason } };
+            var tags = new TagList { { TelemetryTags.ErrorType, reason } };
             if (kind is { } k)
             {
                 tags.Add(TelemetryTags.Kind, TelemetryTags.Of(k));

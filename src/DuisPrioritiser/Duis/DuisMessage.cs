@@ -13,6 +13,8 @@ namespace DuisPrioritiser.Duis;
 /// </remarks>
 public sealed partial class DuisMessage
 {
+    private TraceContextBox? _intakeTraceContext;
+
     private readonly string? _requestId;
     private readonly string? _responseId;
     private DateTimeOffset _receivedAt;
@@ -124,6 +126,26 @@ public sealed partial class DuisMessage
     }
 
     /// <summary>Stamps the receive time when the creator left it unset; called once, before the envelope is published.</summary>
+    /// <summary>
+    /// Gets or sets the trace context of the operation that accepted the message (the intake request), so the release
+    /// span can link to it; <see langword="null"/> when nothing was being traced. Boxed so that an untraced message
+    /// pays one reference, not the whole context.
+    /// </summary>
+    internal System.Diagnostics.ActivityContext? IntakeTraceContext
+    {
+        get => _intakeTraceContext?.Context;
+        set => _intakeTraceContext = value is { } context ? new TraceContextBox(context) : null;
+    }
+
+    /// <summary>Captures <see cref="System.Diagnostics.Activity.Current"/> as the intake trace context, unless one is set already (a message recovered from the journal).</summary>
+    internal void CaptureIntakeTraceContext()
+    {
+        if (_intakeTraceContext is null && System.Diagnostics.Activity.Current is { } current)
+        {
+            _intakeTraceContext = new TraceContextBox(current.Context);
+        }
+    }
+
     internal void StampReceivedAt(DateTimeOffset now)
     {
         if (_receivedAt == default)
@@ -133,4 +155,9 @@ public sealed partial class DuisMessage
     }
 
     private string Decode(int start, int length) => Encoding.UTF8.GetString(RawMessage.Span.Slice(start, length));
+
+    private sealed class TraceContextBox(System.Diagnostics.ActivityContext context)
+    {
+        public System.Diagnostics.ActivityContext Context { get; } = context;
+    }
 }

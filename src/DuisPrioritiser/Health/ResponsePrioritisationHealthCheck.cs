@@ -14,12 +14,23 @@ namespace DuisPrioritiser.Health;
 /// <see cref="HealthStatus.Healthy"/>. The data always carries the mode, depth per level, Critical's oldest wait,
 /// the in-flight count and the run of handler failures, for dashboards.
 /// </summary>
-internal sealed class ResponsePrioritisationHealthCheck : IHealthCheck
+/// <remarks>
+/// The core package depends only on the health-check abstractions. Register the check with <c>.AddHealthCheck()</c>
+/// from the <c>DuisPrioritiser.HealthChecks</c> package, or yourself with
+/// <c>services.AddHealthChecks().AddCheck&lt;ResponsePrioritisationHealthCheck&gt;("duis_prioritiser")</c>.
+/// Thread-safe: each check reads a snapshot.
+/// </remarks>
+public sealed class ResponsePrioritisationHealthCheck : IHealthCheck
 {
     private readonly IResponseReleaseScheduler _scheduler;
     private readonly ResponseReleaseService? _releaseLoop;
     private readonly HealthOptions _options;
 
+    /// <summary>Initialises the check; resolved from DI.</summary>
+    /// <param name="scheduler">The scheduler to report on.</param>
+    /// <param name="options">The options; <see cref="ResponsePrioritisationOptions.Health"/> holds the thresholds.</param>
+    /// <param name="services">The service provider, to find the hosted release loop when there is one.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     public ResponsePrioritisationHealthCheck(IResponseReleaseScheduler scheduler, IOptions<ResponsePrioritisationOptions> options, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
@@ -30,6 +41,7 @@ internal sealed class ResponsePrioritisationHealthCheck : IHealthCheck
         _releaseLoop = services.GetService(typeof(ResponseReleaseService)) as ResponseReleaseService;
     }
 
+    /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var snapshot = _scheduler.GetSnapshot();

@@ -10,12 +10,14 @@ namespace DuisPrioritiser.Release;
 /// </remarks>
 public readonly struct ReleasedMessage : IEquatable<ReleasedMessage>
 {
-    internal ReleasedMessage(DuisMessage message, PriorityLevel level, TimeSpan wait, long token)
+    internal ReleasedMessage(DuisMessage message, PriorityLevel level, TimeSpan wait, long token, long enqueuedTimestamp = 0, int attempts = 0)
     {
         Message = message;
         Level = level;
         Wait = wait;
         Token = token;
+        EnqueuedTimestamp = enqueuedTimestamp;
+        Attempts = attempts;
     }
 
     /// <summary>Gets the released message; <see langword="null"/> only for a default instance.</summary>
@@ -27,18 +29,27 @@ public readonly struct ReleasedMessage : IEquatable<ReleasedMessage>
     /// <summary>Gets how long it waited in the scheduler, from enqueue to release.</summary>
     public TimeSpan Wait { get; }
 
-    /// <summary>Gets the scheduler's identity for this release, used to acknowledge it (0 when not tracked).</summary>
+    /// <summary>
+    /// Gets how many earlier releases of this message were acknowledged with <see cref="ReleaseOutcome.Returned"/>:
+    /// 0 on its first release.
+    /// </summary>
+    public int Attempts { get; }
+
+    /// <summary>Gets the store's identity for this message, used to acknowledge it (0 when not tracked).</summary>
     internal long Token { get; }
+
+    /// <summary>Gets the <see cref="TimeProvider.GetTimestamp"/> value at which it was first enqueued, used to re-hold it in order when returned.</summary>
+    internal long EnqueuedTimestamp { get; }
 
     /// <inheritdoc />
     public bool Equals(ReleasedMessage other)
-        => ReferenceEquals(Message, other.Message) && Level == other.Level && Wait == other.Wait && Token == other.Token;
+        => ReferenceEquals(Message, other.Message) && Level == other.Level && Wait == other.Wait && Token == other.Token && Attempts == other.Attempts;
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is ReleasedMessage other && Equals(other);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Message, Level, Wait, Token);
+    public override int GetHashCode() => HashCode.Combine(Message, Level, Wait, Token, Attempts);
 
     /// <inheritdoc />
     public override string ToString() => $"{Level}: {Message} (waited {Wait})";

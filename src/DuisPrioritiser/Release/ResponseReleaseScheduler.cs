@@ -9,6 +9,7 @@ using DuisPrioritiser.Draining.Internal;
 using DuisPrioritiser.Duis;
 using DuisPrioritiser.Queueing.Internal;
 using DuisPrioritiser.Release.Internal;
+using DuisPrioritiser.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -60,6 +61,11 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="logger">The logger; none when <see langword="null"/>.</param>
     /// <param name="meterFactory">Creates the <c>DuisPrioritiser</c> meter; when <see langword="null"/> the scheduler owns its own meter.</param>
+    /// <param name="backlogStore">
+    /// Where accepted messages are held until acknowledged. When <see langword="null"/>, the scheduler creates and owns
+    /// the store <paramref name="options"/> select: the file journal when <see cref="Journal.JournalOptions.Directory"/>
+    /// is set, otherwise memory. A store given here is opened by the scheduler and owned (disposed) by the caller.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> is invalid; the message says what to fix.</exception>
     /// <exception cref="Journal.JournalCorruptedException">The configured journal is damaged before its last good record.</exception>
@@ -71,7 +77,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         IDrainPolicy? drainPolicy = null,
         TimeProvider? timeProvider = null,
         ILogger<ResponseReleaseScheduler>? logger = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        IBacklogStore? backlogStore = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ResponsePrioritisationOptionsValidation.ThrowIfInvalid(options);
@@ -107,7 +114,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     public long Count => Volatile.Read(ref _state.Value) & ~CompletedBit;
 
     /// <summary>Gets the drain policy in use.</summary>
-    public IDrainPolicy DrainPolicy => _policy;
+    public IDrainPolicy DrainPolicy => _policy is Tuning.Internal.SwappableDrainPolicy swappable ? swappable.Current : _policy;
 
     /// <inheritdoc />
     public bool TryEnqueue(DuisMessage message)
@@ -316,6 +323,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         EnsureReceivedAt(message, timestamp);
+        message.CaptureIntakeTraceContext();
         Hold((int)level, new QueuedEntry(message, timestamp, token));
         OnArrival(timestamp);
         _metrics.Enqueued(level, message.Kind);

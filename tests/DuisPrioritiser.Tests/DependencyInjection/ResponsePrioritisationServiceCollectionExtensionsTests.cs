@@ -105,8 +105,10 @@ public class ResponsePrioritisationServiceCollectionExtensionsTests
         Assert.That(scheduler.GetSnapshot().Levels[(int)PriorityLevel.Low].Count, Is.EqualTo(1), "DefaultLevel from JSON");
     }
 
-    [TestCase("Capacity", "0", "Capacity")]
-    [TestCase("Drain:Weights:Bulk", "0", "Bulk")]
+    [TestCase("Capacity", "0", "DuisPrioritiser:Capacity is 0: it must be between 1 and 2147483647.")]
+    [TestCase("Drain:Weights:Bulk", "0", "DuisPrioritiser:Drain:Weights:Bulk is 0: it must be between 1 and 1000000.")]
+    [TestCase("Traffic:Bulk:MinShare", "0.7", "DuisPrioritiser:Traffic:Bulk:MinShare is 0.7: it must be between 0 and 0.5.")]
+    [TestCase("Traffic:AlertCodes:8F35:Recovery:Burst", "0", "DuisPrioritiser:Traffic:AlertCodes:8F35:Recovery:Burst is 0: it must be between 1 and 1000000.")]
     [TestCase("Overrides:ServiceReferenceVariants:8.x", "High", "'8.x'")]
     [TestCase("Overrides:AlertCodes:8F-0F", "High", "'8F-0F'")]
     public void ValidateOnStart_InvalidOptions_HostFailsToStartWithClearMessage(string key, string value, string expected)
@@ -117,6 +119,20 @@ public class ResponsePrioritisationServiceCollectionExtensionsTests
         using var host = builder.Build();
 
         var ex = Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.That(ex!.Message, Does.Contain(expected));
+    }
+
+    [TestCase("Trafic:Bulk:MinShare", "'Trafic'")]
+    [TestCase("Traffic:Bulk:MinShar", "'MinShar'")]
+    [TestCase("Pace:MaxLimt", "'MaxLimt'")]
+    public void Start_MistypedKey_HostFailsNamingTheKey(string key, string expected)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [$"DuisPrioritiser:{key}"] = "1" });
+        builder.Services.AddResponsePrioritisation(builder.Configuration.GetSection("DuisPrioritiser"));
+        using var host = builder.Build();
+
+        var ex = Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
         Assert.That(ex!.Message, Does.Contain(expected));
     }
 

@@ -30,12 +30,12 @@ public class TelemetryTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(enqueued.GetMeasurementSnapshot().Select(m => (m.Value, m.Tags["priority"], m.Tags["kind"])),
+            Assert.That(enqueued.GetMeasurementSnapshot().Select(m => (m.Value, m.Tags["duis.priority"], m.Tags["duis.message.kind"])),
                 Is.EqualTo(new[] { (1L, (object?)"critical", (object?)"response"), (1L, "bulk", "device_alert") }));
-            Assert.That(rejected.LastMeasurement!.Tags["reason"], Is.EqualTo("full"));
-            Assert.That(released.LastMeasurement!.Tags["priority"], Is.EqualTo("critical"));
+            Assert.That(rejected.LastMeasurement!.Tags["error.type"], Is.EqualTo("full"));
+            Assert.That(released.LastMeasurement!.Tags["duis.priority"], Is.EqualTo("critical"));
             Assert.That(wait.LastMeasurement!.Value, Is.EqualTo(4.0));
-            Assert.That(enqueued.GetMeasurementSnapshot().SelectMany(m => m.Tags.Keys).Distinct(), Is.EquivalentTo(new[] { "priority", "kind" }), "ids never go on metrics");
+            Assert.That(enqueued.GetMeasurementSnapshot().SelectMany(m => m.Tags.Keys).Distinct(), Is.EquivalentTo(new[] { "duis.priority", "duis.message.kind" }), "ids never go on metrics");
         });
         provider.Dispose();
     }
@@ -48,7 +48,7 @@ public class TelemetryTests
         using var scheduler = new ResponseReleaseScheduler(new ResponsePrioritisationOptions(), meterFactory: meterFactory);
         var result = scheduler.TryEnqueue("not xml"u8.ToArray());
         Assert.That(result.Status, Is.EqualTo(IntakeStatus.RejectedInvalid));
-        Assert.That(rejected.LastMeasurement!.Tags["reason"], Is.EqualTo("invalid"));
+        Assert.That(rejected.LastMeasurement!.Tags["error.type"], Is.EqualTo("invalid"));
         Assert.That(scheduler.GetSnapshot().TotalCount, Is.Zero);
         provider.Dispose();
     }
@@ -63,9 +63,103 @@ public class TelemetryTests
         var again = TestMessages.Response("2.2", requestId: "r-1");
         Assert.That(await scheduler.EnqueueWithResultAsync(first), Is.EqualTo(EnqueueResult.Accepted));
         Assert.That(await scheduler.EnqueueWithResultAsync(again), Is.EqualTo(EnqueueResult.AcceptedDuplicate));
-        Assert.That(duplicates.LastMeasurement!.Tags["kind"], Is.EqualTo("response"));
+        Assert.That(duplicates.LastMeasurement!.Tags["duis.message.kind"], Is.EqualTo("response"));
         Assert.That(duplicates.GetMeasurementSnapshot(), Has.Count.EqualTo(1));
         provider.Dispose();
+    }
+
+    [Test]
+    public void Scheduler_CountsThatAddUpAcrossInstances_AreUpDownCounters()
+    {
+        using var meterFactory = CreateMeterFactory(out var provider);
+        var kinds = new Dictionary<string, Type>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == DuisPrioritiserTelemetry.MeterName)
+                {
+                    kinds[instrument.Name] = instrument.GetType().GetGenericTypeDefinition();
+                }
+            },
+        };
+        listener.Start();
+        using var scheduler = new ResponseReleaseScheduler(new ResponsePrioritisationOptions(), meterFactory: meterFactory);
+
+        Assert.That(kinds[DuisPrioritiserTelemetry.QueueDepth], Is.EqualTo(typeof(ObservableUpDownCounter<>)));
+        Assert.That(kinds[DuisPrioritiserTelemetry.QueueDeferred], Is.EqualTo(typeof(ObservableUpDownCounter<>)));
+        Assert.That(kinds[DuisPrioritiserTelemetry.ReleaseInFlight], Is.EqualTo(typeof(ObservableUpDownCounter<>)));
+        Assert.That(kinds[DuisPrioritiserTelemetry.QueueOldestWait], Is.EqualTo(typeof(ObservableGauge<>)), "a wait does not add up");
+        provider.Dispose();
+    }
+
+    [Test]
+    public async Task ReleaseSpan_LinksToTheIntakeRequestsTraceContext_AndFailuresCarryErrorType()
+    {
+        var spans = new List<Activity>();
+        using var intakeSource = new ActivitySource("Test.Intake");
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == DuisPrioritiserTelemetry.ActivitySourceName || source.Name == intakeSource.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => { lock (spans) { spans.Add(activity); } },
+        };
+        ActivitySource.AddActivityListener(listener);
+        var services = new ServiceCollection();
+        services.AddMetrics();
+        services.AddLogging();
+        services.AddResponsePrioritisation(o => { o.Release.MaxAttempts = 1; o.Pace.Mode = PaceMode.Fixed; })
+            .AddHandler((message, _) => message.Message.RequestId == "bad" ? throw new InvalidOperationException("boom") : ValueTask.CompletedTask);
+        await using var provider = services.BuildServiceProvider();
+        using var duration = new MetricCollector<double>(provider.GetRequiredService<IMeterFactory>(), DuisPrioritiserTelemetry.MeterName, DuisPrioritiserTelemetry.HandlerDuration);
+        var scheduler = provider.GetRequiredService<IResponseReleaseScheduler>();
+
+        ActivityContext goodRequest;
+        ActivityContext badRequest;
+        using (var request = intakeSource.StartActivity("POST /duis", ActivityKind.Server))
+        {
+            goodRequest = request!.Context;
+            scheduler.TryEnqueue(TestMessages.Response("2.2", requestId: "good"));
+        }
+
+        using (var request = intakeSource.StartActivity("POST /duis", ActivityKind.Server))
+        {
+            badRequest = request!.Context;
+            await scheduler.EnqueueAsync(TestMessages.Response("2.2", requestId: "bad"));
+        }
+
+        var loop = provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().Single();
+        await loop.StartAsync(CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Handles(spans).Count < 2)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the loop did not handle both messages");
+            await Task.Delay(10);
+        }
+
+        await loop.StopAsync(CancellationToken.None);
+        var handles = Handles(spans);
+        var good = handles.Single(s => (string?)s.GetTagItem("duis.request_id") == "good");
+        var bad = handles.Single(s => (string?)s.GetTagItem("duis.request_id") == "bad");
+        Assert.Multiple(() =>
+        {
+            Assert.That(good.Links.Select(l => (l.Context.TraceId, l.Context.SpanId)), Is.EqualTo(new[] { (goodRequest.TraceId, goodRequest.SpanId) }));
+            Assert.That(good.TraceId, Is.Not.EqualTo(goodRequest.TraceId), "a link, not a child: the release is its own trace");
+            Assert.That(bad.Links.Single().Context.TraceId, Is.EqualTo(badRequest.TraceId));
+            Assert.That(good.GetTagItem("duis.priority"), Is.Not.Null);
+            Assert.That(good.GetTagItem("error.type"), Is.Null);
+            Assert.That(bad.GetTagItem("error.type"), Is.EqualTo("System.InvalidOperationException"));
+            var byError = duration.GetMeasurementSnapshot().Select(m => m.Tags.TryGetValue("error.type", out var e) ? e : null).ToList();
+            Assert.That(byError, Is.EquivalentTo(new object?[] { null, "System.InvalidOperationException" }), "error.type only on the failure");
+        });
+
+        static List<Activity> Handles(List<Activity> spans)
+        {
+            lock (spans)
+            {
+                return [.. spans.Where(s => s.OperationName == "duis_prioritiser.handle")];
+            }
+        }
     }
 
     [Test]
@@ -90,9 +184,9 @@ public class TelemetryTests
         oldest.RecordObservableInstruments();
         inFlight.RecordObservableInstruments();
         mode.RecordObservableInstruments();
-        var depthByLevel = depth.GetMeasurementSnapshot().ToDictionary(m => (string)m.Tags["priority"]!, m => m.Value);
+        var depthByLevel = depth.GetMeasurementSnapshot().ToDictionary(m => (string)m.Tags["duis.priority"]!, m => m.Value);
         Assert.That(depthByLevel, Is.EquivalentTo(new Dictionary<string, long> { ["critical"] = 0, ["high"] = 0, ["normal"] = 0, ["low"] = 0, ["bulk"] = 2 }));
-        Assert.That(oldest.GetMeasurementSnapshot().Single(m => (string)m.Tags["priority"]! == "bulk").Value, Is.EqualTo(90.0));
+        Assert.That(oldest.GetMeasurementSnapshot().Single(m => (string)m.Tags["duis.priority"]! == "bulk").Value, Is.EqualTo(90.0));
         Assert.That(inFlight.LastMeasurement!.Value, Is.EqualTo(1));
         Assert.That(mode.LastMeasurement!.Value, Is.EqualTo(1));
         provider.Dispose();
@@ -143,7 +237,7 @@ public class TelemetryTests
             Assert.That(spans.Single(s => (string?)s.GetTagItem("duis.request_id") == "bad").Status, Is.EqualTo(ActivityStatusCode.Error));
         }
 
-        Assert.That(deadLettered.LastMeasurement!.Tags["reason"], Is.EqualTo("retries-exhausted"));
+        Assert.That(deadLettered.LastMeasurement!.Tags["error.type"], Is.EqualTo("retries-exhausted"));
         Assert.That(limit.LastMeasurement!.Value, Is.GreaterThan(0));
     }
 

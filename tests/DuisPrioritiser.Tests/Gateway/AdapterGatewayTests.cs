@@ -225,7 +225,7 @@ public sealed class AdapterGatewayTests
         await gateway.WaitForProcessedAsync(1);
         string metrics = await gateway.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
 
-        Assert.That(metrics, Does.Contain("duis_prioritiser_messages_enqueued_total{").And.Contain("priority=\"critical\""));
+        Assert.That(metrics, Does.Contain("duis_prioritiser_messages_enqueued_total{").And.Contain("duis_priority=\"critical\""));
         Assert.That(metrics, Does.Contain("duis_prioritiser_queue_depth{"));
     }
 
@@ -237,7 +237,15 @@ public sealed class AdapterGatewayTests
         using var response = await gateway.Client.GetAsync(new Uri("/health", UriKind.Relative));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("Healthy"));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = json.RootElement;
+        Assert.That(root.GetProperty("status").GetString(), Is.EqualTo("Healthy"));
+        var entry = root.GetProperty("entries").GetProperty("duis_prioritiser");
+        Assert.That(entry.GetProperty("status").GetString(), Is.EqualTo("Healthy"));
+        Assert.That(entry.GetProperty("data").GetProperty("mode").GetString(), Is.EqualTo("Normal"));
+        Assert.That(entry.GetProperty("data").GetProperty("held").GetInt64(), Is.Zero);
+        Assert.That(entry.GetProperty("data").GetProperty("held_critical").ValueKind, Is.EqualTo(System.Text.Json.JsonValueKind.Number));
     }
 
     [TestCase(IntakeStatus.RejectedFull, 503)]

@@ -51,7 +51,7 @@ public class CustomPolicyWaitTests
         var late = scheduler.EnqueueAsync(TestMessages.Tagged(4)).AsTask();
         scheduler.Complete();
         Assert.That(await late.WaitAsync(TimeSpan.FromSeconds(10)), Is.False);
-        Assert.That(rejected.GetMeasurementSnapshot().Select(m => m.Tags["reason"]), Is.EqualTo(new[] { "completed" }));
+        Assert.That(rejected.GetMeasurementSnapshot().Select(m => m.Tags["error.type"]), Is.EqualTo(new[] { "completed" }));
     }
 
     private sealed class GatePolicy : IDrainPolicy

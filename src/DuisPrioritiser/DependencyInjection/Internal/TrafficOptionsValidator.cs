@@ -67,20 +67,29 @@ internal sealed class TrafficOptionsValidator : IValidateOptions<ResponsePriorit
                 continue;
             }
 
-            ValidateThrottle(limits.Normal, $"{Section}:Traffic:AlertCodes:{code}:Normal", errors);
-            ValidateThrottle(limits.Recovery, $"{Section}:Traffic:AlertCodes:{code}:Recovery", errors);
+            ValidateThrottle(limits.Normal, $"{Section}:Traffic:AlertCodes:{code}:Normal", errors, inDictionary: true);
+            ValidateThrottle(limits.Recovery, $"{Section}:Traffic:AlertCodes:{code}:Recovery", errors, inDictionary: true);
         }
     }
 
-    private static void ValidateThrottle(ThrottleOptions? throttle, string path, List<string> errors)
+    private static void ValidateThrottle(ThrottleOptions? throttle, string path, List<string> errors, bool inDictionary = false)
     {
         if (throttle is null)
         {
             errors.Add($"{path} must not be null.");
         }
-        else if (double.IsNaN(throttle.Rate) || throttle.Rate < 0)
+        else
         {
-            errors.Add($"{path}:Rate must be 0 (unlimited) or a positive number of messages per second.");
+            // Checked here as well as by the DataAnnotations ranges, which do not reach into dictionaries (AlertCodes).
+            if (double.IsNaN(throttle.Rate) || throttle.Rate < 0 || (inDictionary && throttle.Rate > 1_000_000))
+            {
+                errors.Add($"{path}:Rate is {throttle.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}: it must be 0 (unlimited) or a positive number of messages per second up to 1000000.");
+            }
+
+            if (inDictionary && throttle.Burst is < 1 or > 1_000_000)
+            {
+                errors.Add($"{path}:Burst is {throttle.Burst.ToString(System.Globalization.CultureInfo.InvariantCulture)}: it must be between 1 and 1000000.");
+            }
         }
     }
 

@@ -27,24 +27,27 @@ namespace DuisPrioritiser.Release.Internal;
 /// <para><b>Tokens.</b> One bucket per code and mode, shared by the code's levels. A reader tests for a token,
 /// dequeues the head, then charges the token; two readers racing for the last token may both release, leaving a
 /// debt that delays the next token, so the long-run rate holds.</para>
-/// <para>Lanes are built once from options (a frozen map from code to lane), so routing is one O(1) lookup, and only
-/// for alerts when a throttle is configured; with none (the default) the scheduler skips this type entirely.</para>
+/// <para>The lanes are one immutable set (a frozen map from code to lane) read through a volatile reference, so
+/// routing is one O(1) lookup, and only when a throttle is configured; with none (the default) the scheduler skips
+/// this type entirely. <see cref="Retune"/> builds a new set under a lock (rare: a configuration change) and
+/// publishes it with one write: a lane keeps what it holds and gets its new buckets; a code no longer limited keeps
+/// its lane while it holds messages, without buckets, so what it holds drains at once and later ones queue behind it;
+/// a new code gets a new lane (messages of that code already in a level's queue are released from there, so only at
+/// the moment of such a change can one code's older and newer messages cross). A producer that routes into a lane of
+/// the old set routes into the same lane object, so nothing is lost across a change.</para>
 /// </remarks>
 internal sealed class AlertCodeLanes
 {
-    private readonly FrozenDictionary<DuisCode, Lane> _byCode;
-    private readonly Lane[] _lanes;
+    private readonly Lock _retuneGate = new();
+    private LaneSet _set;
 
     private AlertCodeLanes(Lane[] lanes)
     {
-        _lanes = lanes;
-        _byCode = lanes.ToFrozenDictionary(static lane => lane.Code);
+        _set = new LaneSet(lanes);
     }
 
-    public static AlertCodeLanes Empty { get; } = new([]);
-
-    /// <summary>Gets a value indicating whether no code is throttled (nothing is ever routed here).</summary>
-    public bool IsEmpty => _lanes.Length == 0;
+    /// <summary>Gets a value indicating whether no code is throttled and no lane holds anything (nothing is routed here).</summary>
+    public bool IsEmpty => Volatile.Read(ref _set).Lanes.Length == 0;
 
     /// <summary>Gets the number of messages held in lanes.</summary>
     public long DeferredCount
@@ -52,12 +55,9 @@ internal sealed class AlertCodeLanes
         get
         {
             long total = 0;
-            foreach (var lane in _lanes)
+            foreach (var lane in Volatile.Read(ref _set).Lanes)
             {
-                for (int level = 0; level < PriorityLevels.Count; level++)
-                {
-                    total += lane.Queues[level].Count;
-                }
+                total += lane.Count;
             }
 
             return total;
@@ -65,36 +65,70 @@ internal sealed class AlertCodeLanes
     }
 
     public static AlertCodeLanes Create(TrafficOptions? options, long timestampFrequency)
+        => new([.. Build(options, timestampFrequency, existing: [])]);
+
+    /// <summary>Applies new per-code limits (validated by the caller) to the next releases.</summary>
+    public void Retune(TrafficOptions? options, long timestampFrequency)
     {
-        if (options is not { Enabled: true } || options.AlertCodes.Count == 0)
+        lock (_retuneGate)
         {
-            return Empty;
+            var current = Volatile.Read(ref _set);
+            var lanes = Build(options, timestampFrequency, current.Lanes);
+            Volatile.Write(ref _set, new LaneSet([.. lanes]));
         }
+    }
 
+    private static List<Lane> Build(TrafficOptions? options, long timestampFrequency, Lane[] existing)
+    {
         var lanes = new List<Lane>();
-        foreach (var (text, limits) in options.AlertCodes)
+        var kept = new HashSet<DuisCode>();
+        if (options is { Enabled: true })
         {
-            if (!DuisCode.TryParse(text, out var code))
+            foreach (var (text, limits) in options.AlertCodes)
             {
-                throw new ArgumentException($"Traffic:AlertCodes key '{text}' is not a valid alert code: use 1 to 8 letters or digits, such as 8F35 or N24.", nameof(options));
-            }
+                if (!DuisCode.TryParse(text, out var code))
+                {
+                    throw new ArgumentException($"Traffic:AlertCodes key '{text}' is not a valid alert code: use 1 to 8 letters or digits, such as 8F35 or N24.", nameof(options));
+                }
 
-            var normal = TokenBucket.Create(limits?.Normal, timestampFrequency);
-            var recovery = TokenBucket.Create(limits?.Recovery, timestampFrequency);
-            if (normal is not null || recovery is not null)
-            {
-                lanes.Add(new Lane(code, normal, recovery));
+                var normal = TokenBucket.Create(limits?.Normal, timestampFrequency);
+                var recovery = TokenBucket.Create(limits?.Recovery, timestampFrequency);
+                if ((normal is null && recovery is null) || !kept.Add(code))
+                {
+                    continue;
+                }
+
+                var lane = Array.Find(existing, l => l.Code == code);
+                if (lane is null)
+                {
+                    lanes.Add(new Lane(code, normal, recovery));
+                }
+                else
+                {
+                    lane.SetBuckets(normal, recovery);
+                    lanes.Add(lane);
+                }
             }
         }
 
-        return lanes.Count == 0 ? Empty : new AlertCodeLanes([.. lanes]);
+        // A lane whose code is no longer limited keeps draining what it holds, without buckets.
+        foreach (var lane in existing)
+        {
+            if (!kept.Contains(lane.Code) && lane.HasAny)
+            {
+                lane.SetBuckets(null, null);
+                lanes.Add(lane);
+            }
+        }
+
+        return lanes;
     }
 
     /// <summary>Holds <paramref name="entry"/> in its code's lane when its code is throttled; otherwise returns <see langword="false"/> and the caller queues it at its level.</summary>
     public bool TryHold(int level, in QueuedEntry entry)
     {
         var code = entry.Message.AlertCode;
-        if (code.IsNone || !_byCode.TryGetValue(code, out var lane))
+        if (code.IsNone || !Volatile.Read(ref _set).ByCode.TryGetValue(code, out var lane))
         {
             return false;
         }
@@ -106,7 +140,7 @@ internal sealed class AlertCodeLanes
     /// <summary>Takes the head of a lane of <paramref name="level"/> whose code has a token due, charging the token.</summary>
     public bool TryTakeDue(int level, TrafficMode mode, long now, out QueuedEntry entry)
     {
-        foreach (var lane in _lanes)
+        foreach (var lane in Volatile.Read(ref _set).Lanes)
         {
             var queue = lane.Queues[level];
             if (queue.IsEmpty)
@@ -130,7 +164,7 @@ internal sealed class AlertCodeLanes
     public int GetDueMask(TrafficMode mode, long now)
     {
         int mask = 0;
-        foreach (var lane in _lanes)
+        foreach (var lane in Volatile.Read(ref _set).Lanes)
         {
             var bucket = lane.Bucket(mode);
             if (bucket is not null && !bucket.HasToken(now))
@@ -154,7 +188,7 @@ internal sealed class AlertCodeLanes
     public long GetCount(int level)
     {
         long total = 0;
-        foreach (var lane in _lanes)
+        foreach (var lane in Volatile.Read(ref _set).Lanes)
         {
             total += lane.Queues[level].Count;
         }
@@ -167,7 +201,7 @@ internal sealed class AlertCodeLanes
     {
         bool found = false;
         timestamp = long.MaxValue;
-        foreach (var lane in _lanes)
+        foreach (var lane in Volatile.Read(ref _set).Lanes)
         {
             var queue = lane.Queues[level];
             if (!queue.IsEmpty && queue.TryPeek(out var head) && head.Message is not null)
@@ -184,7 +218,7 @@ internal sealed class AlertCodeLanes
     public long GetDelay(TrafficMode mode, long now)
     {
         long delay = long.MaxValue;
-        foreach (var lane in _lanes)
+        foreach (var lane in Volatile.Read(ref _set).Lanes)
         {
             if (lane.HasAny)
             {
@@ -198,9 +232,10 @@ internal sealed class AlertCodeLanes
     /// <summary>Removes a lane-held message, ignoring tokens (shutdown), highest level first.</summary>
     public bool TryTakeAny(out QueuedEntry entry, out PriorityLevel level)
     {
+        var lanes = Volatile.Read(ref _set).Lanes;
         for (int i = 0; i < PriorityLevels.Count; i++)
         {
-            foreach (var lane in _lanes)
+            foreach (var lane in lanes)
             {
                 if (lane.Queues[i].TryDequeue(out entry))
                 {
@@ -215,16 +250,21 @@ internal sealed class AlertCodeLanes
         return false;
     }
 
+    private sealed class LaneSet(Lane[] lanes)
+    {
+        public Lane[] Lanes { get; } = lanes;
+
+        public FrozenDictionary<DuisCode, Lane> ByCode { get; } = lanes.ToFrozenDictionary(static lane => lane.Code);
+    }
+
     private sealed class Lane
     {
-        private readonly TokenBucket? _normal;
-        private readonly TokenBucket? _recovery;
+        private Buckets _buckets;
 
         public Lane(DuisCode code, TokenBucket? normal, TokenBucket? recovery)
         {
             Code = code;
-            _normal = normal;
-            _recovery = recovery;
+            _buckets = new Buckets(normal, recovery);
             Queues = new LevelQueue<QueuedEntry>[PriorityLevels.Count];
             for (int i = 0; i < Queues.Length; i++)
             {
@@ -237,22 +277,30 @@ internal sealed class AlertCodeLanes
         /// <summary>Gets one FIFO per level (a code's messages normally share one level; a custom classifier may spread them).</summary>
         public LevelQueue<QueuedEntry>[] Queues { get; }
 
-        public bool HasAny
+        public long Count
         {
             get
             {
+                long total = 0;
                 foreach (var queue in Queues)
                 {
-                    if (!queue.IsEmpty)
-                    {
-                        return true;
-                    }
+                    total += queue.Count;
                 }
 
-                return false;
+                return total;
             }
         }
 
-        public TokenBucket? Bucket(TrafficMode mode) => mode == TrafficMode.Recovery ? _recovery : _normal;
+        public bool HasAny => Count > 0;
+
+        public TokenBucket? Bucket(TrafficMode mode)
+        {
+            var buckets = Volatile.Read(ref _buckets);
+            return mode == TrafficMode.Recovery ? buckets.Recovery : buckets.Normal;
+        }
+
+        public void SetBuckets(TokenBucket? normalBucket, TokenBucket? recoveryBucket) => Volatile.Write(ref _buckets, new Buckets(normalBucket, recoveryBucket));
     }
+
+    private sealed record Buckets(TokenBucket? Normal, TokenBucket? Recovery);
 }

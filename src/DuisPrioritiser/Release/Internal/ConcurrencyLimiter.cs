@@ -29,12 +29,13 @@ internal sealed class ConcurrencyLimiter
 {
     private const int MinWindowSamples = 16;
 
-    private readonly PaceOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly AsyncSignal _slotFreed = new();
     private readonly Lock _gate = new();
-    private readonly long _minLatencyWindowTicks;
+
+    private PaceOptions _options; // a private copy, replaced whole by Retune (volatile reads outside _gate)
+    private long _minLatencyWindowTicks;
 
     private double _limit;
     private int _currentLimit;
@@ -56,19 +57,7 @@ internal sealed class ConcurrencyLimiter
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        _options = new PaceOptions
-        {
-            Mode = options.Mode,
-            FixedLimit = options.FixedLimit,
-            InitialLimit = options.InitialLimit,
-            MinLimit = options.MinLimit,
-            MaxLimit = Math.Max(options.MinLimit, options.MaxLimit),
-            BackoffRatio = options.BackoffRatio,
-            FailureRatioThreshold = options.FailureRatioThreshold,
-            Tolerance = options.Tolerance,
-            Smoothing = options.Smoothing,
-            MinLatencyWindow = options.MinLatencyWindow,
-        };
+        _options = Copy(options);
         _timeProvider = timeProvider;
         _logger = logger ?? NullLogger.Instance;
         _limit = IsAdaptive ? Math.Clamp(options.InitialLimit, _options.MinLimit, _options.MaxLimit) : Math.Max(1, options.FixedLimit);
@@ -77,7 +66,7 @@ internal sealed class ConcurrencyLimiter
         _baselineBucketStart = timeProvider.GetTimestamp();
     }
 
-    public bool IsAdaptive => _options.Mode == PaceMode.Adaptive;
+    public bool IsAdaptive => Volatile.Read(ref _options).Mode == PaceMode.Adaptive;
 
     /// <summary>Gets the current limit.</summary>
     public int Limit => Volatile.Read(ref _currentLimit);
@@ -95,6 +84,45 @@ internal sealed class ConcurrencyLimiter
                 double baseline = Math.Min(_baselineCurrent, _baselinePrevious);
                 return double.IsPositiveInfinity(baseline) ? TimeSpan.Zero : TimeSpan.FromSeconds(baseline);
             }
+        }
+    }
+
+    /// <summary>
+    /// Applies new pace settings (validated by the caller) from the next decision on: a fixed limit takes its new
+    /// value; an adaptive limit keeps its learnt value clamped to the new bounds (or starts from the initial limit
+    /// when switching from fixed). Slots already taken stay taken; a higher limit wakes waiters at once.
+    /// </summary>
+    public void Retune(PaceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var next = Copy(options);
+        int from;
+        int to;
+        lock (_gate)
+        {
+            bool wasAdaptive = _options.Mode == PaceMode.Adaptive;
+            from = _currentLimit;
+            if (next.Mode != PaceMode.Adaptive)
+            {
+                _limit = Math.Max(1, next.FixedLimit);
+            }
+            else
+            {
+                _limit = Math.Clamp(wasAdaptive ? _limit : next.InitialLimit, next.MinLimit, next.MaxLimit);
+                _slowStart = _slowStart && wasAdaptive;
+            }
+
+            _minLatencyWindowTicks = (long)(next.MinLatencyWindow.TotalSeconds * _timeProvider.TimestampFrequency);
+            _samples = _successes = _failures = _timeouts = 0;
+            _latencySum = 0;
+            Volatile.Write(ref _options, next);
+            to = next.Mode == PaceMode.Adaptive ? Math.Max(next.MinLimit, (int)Math.Round(_limit)) : (int)_limit;
+            Volatile.Write(ref _currentLimit, to);
+        }
+
+        if (to > from && Volatile.Read(ref _waiters) > 0)
+        {
+            _slotFreed.Pulse();
         }
     }
 
@@ -145,6 +173,11 @@ internal sealed class ConcurrencyLimiter
         int samples;
         lock (_gate)
         {
+            if (_options.Mode != PaceMode.Adaptive)
+            {
+                return; // switched to fixed by Retune since the check above
+            }
+
             _samples++;
             switch (outcome)
             {
@@ -248,4 +281,18 @@ internal sealed class ConcurrencyLimiter
             Interlocked.Decrement(ref _waiters);
         }
     }
+
+    private static PaceOptions Copy(PaceOptions options) => new()
+    {
+        Mode = options.Mode,
+        FixedLimit = options.FixedLimit,
+        InitialLimit = options.InitialLimit,
+        MinLimit = options.MinLimit,
+        MaxLimit = Math.Max(options.MinLimit, options.MaxLimit),
+        BackoffRatio = options.BackoffRatio,
+        FailureRatioThreshold = options.FailureRatioThreshold,
+        Tolerance = options.Tolerance,
+        Smoothing = options.Smoothing,
+        MinLatencyWindow = options.MinLatencyWindow,
+    };
 }

@@ -10,6 +10,9 @@ namespace DuisPrioritiser.Release.Internal;
 /// are single words.
 /// </summary>
 /// <remarks>
+/// <para>The thresholds live in one immutable <see cref="Thresholds"/> object read through a volatile reference, so
+/// <see cref="Retune"/> swaps them without a lock while producers and readers keep running; the mode and the windows
+/// are kept across a change.</para>
 /// Checks run on the scheduler's own operations (enqueue, release, snapshot, reader wake-ups), never on a timer, so
 /// an idle scheduler leaves Recovery at its next operation after the hold time.
 /// </remarks>
@@ -19,12 +22,7 @@ internal sealed class RecoveryModeController
 
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly bool _autoDetect;
-    private readonly long _enterBacklog;
-    private readonly long _exitBacklog;
-    private readonly double _enterRate;
-    private readonly long _windowTicks;
-    private readonly long _holdTicks;
+    private Thresholds _thresholds;
 
     private int _mode;
     private long _belowSince = NotBelow;
@@ -37,12 +35,7 @@ internal sealed class RecoveryModeController
         ArgumentNullException.ThrowIfNull(options);
         _timeProvider = timeProvider;
         _logger = logger;
-        _autoDetect = options.AutoDetect;
-        _enterBacklog = options.EnterBacklog;
-        _exitBacklog = options.ExitBacklog;
-        _enterRate = options.EnterArrivalRate;
-        _windowTicks = Math.Max(1, (long)(options.ArrivalRateWindow.TotalSeconds * timeProvider.TimestampFrequency));
-        _holdTicks = (long)(options.HoldTime.TotalSeconds * timeProvider.TimestampFrequency);
+        _thresholds = new Thresholds(options, timeProvider.TimestampFrequency);
         _windowStart = timeProvider.GetTimestamp();
     }
 
@@ -51,20 +44,28 @@ internal sealed class RecoveryModeController
 
     public TrafficMode Mode => (TrafficMode)Volatile.Read(ref _mode);
 
+    /// <summary>Replaces the thresholds (validated by the caller); the next check uses them.</summary>
+    public void Retune(RecoveryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Volatile.Write(ref _thresholds, new Thresholds(options, _timeProvider.TimestampFrequency));
+    }
+
     /// <summary>Called after each accepted message with the held count.</summary>
     public void OnArrival(long held, long now)
     {
-        if (!_autoDetect)
+        var t = Volatile.Read(ref _thresholds);
+        if (!t.AutoDetect)
         {
             return;
         }
 
-        if (held >= _enterBacklog && Volatile.Read(ref _mode) == (int)TrafficMode.Normal)
+        if (held >= t.EnterBacklog && Volatile.Read(ref _mode) == (int)TrafficMode.Normal)
         {
             TrySwitch(TrafficMode.Normal, TrafficMode.Recovery, "backlog reached the threshold", held);
         }
 
-        if (_enterRate <= 0)
+        if (t.EnterRate <= 0)
         {
             return;
         }
@@ -72,13 +73,13 @@ internal sealed class RecoveryModeController
         long count = Interlocked.Increment(ref _windowCount);
         long start = Volatile.Read(ref _windowStart);
         long elapsed = now - start;
-        if (elapsed >= _windowTicks && Interlocked.CompareExchange(ref _windowStart, now, start) == start)
+        if (elapsed >= t.WindowTicks && Interlocked.CompareExchange(ref _windowStart, now, start) == start)
         {
             // The winner of the window closes it; arrivals counted by racing producers fall into the next window.
             Interlocked.Add(ref _windowCount, -count);
             double rate = count * (double)_timeProvider.TimestampFrequency / elapsed;
             Volatile.Write(ref _lastRateBits, BitConverter.DoubleToInt64Bits(rate));
-            if (rate >= _enterRate && Volatile.Read(ref _mode) == (int)TrafficMode.Normal)
+            if (rate >= t.EnterRate && Volatile.Read(ref _mode) == (int)TrafficMode.Normal)
             {
                 TrySwitch(TrafficMode.Normal, TrafficMode.Recovery, $"arrival rate {rate:F0}/s reached the threshold", held);
             }
@@ -88,13 +89,14 @@ internal sealed class RecoveryModeController
     /// <summary>Called on releases and other operations: leaves Recovery once the backlog has stayed low for the hold time.</summary>
     public void Evaluate(long held, long now)
     {
-        if (!_autoDetect || Volatile.Read(ref _mode) != (int)TrafficMode.Recovery)
+        var t = Volatile.Read(ref _thresholds);
+        if (!t.AutoDetect || Volatile.Read(ref _mode) != (int)TrafficMode.Recovery)
         {
             return;
         }
 
-        bool rateLow = _enterRate <= 0 || BitConverter.Int64BitsToDouble(Volatile.Read(ref _lastRateBits)) < _enterRate;
-        if (held > _exitBacklog || !rateLow)
+        bool rateLow = t.EnterRate <= 0 || BitConverter.Int64BitsToDouble(Volatile.Read(ref _lastRateBits)) < t.EnterRate;
+        if (held > t.ExitBacklog || !rateLow)
         {
             if (Volatile.Read(ref _belowSince) != NotBelow)
             {
@@ -115,7 +117,7 @@ internal sealed class RecoveryModeController
             }
         }
 
-        if (now - since >= _holdTicks)
+        if (now - since >= t.HoldTicks)
         {
             TrySwitch(TrafficMode.Recovery, TrafficMode.Normal, "backlog stayed at or below the low watermark for the hold time", held);
         }
@@ -139,5 +141,21 @@ internal sealed class RecoveryModeController
         Volatile.Write(ref _belowSince, NotBelow);
         Log.ModeChanged(_logger, from, to, reason, held);
         ModeChanged?.Invoke();
+    }
+
+    /// <summary>One immutable set of thresholds, in timestamp ticks.</summary>
+    private sealed class Thresholds(RecoveryOptions options, long frequency)
+    {
+        public bool AutoDetect { get; } = options.AutoDetect;
+
+        public long EnterBacklog { get; } = options.EnterBacklog;
+
+        public long ExitBacklog { get; } = options.ExitBacklog;
+
+        public double EnterRate { get; } = options.EnterArrivalRate;
+
+        public long WindowTicks { get; } = Math.Max(1, (long)(options.ArrivalRateWindow.TotalSeconds * frequency));
+
+        public long HoldTicks { get; } = (long)(options.HoldTime.TotalSeconds * frequency);
     }
 }

@@ -64,7 +64,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         IOptions<ResponsePrioritisationOptions> options,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        Tuning.Internal.PrioritisationTuning? tuning = null)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(handler);
@@ -87,6 +88,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             ShutdownTimeout = value.Release.ShutdownTimeout,
         };
         _limiter = new ConcurrencyLimiter(value.Pace, _timeProvider, _logger);
+        tuning?.AttachLimiter(_limiter); // pace limits follow tuning without restart
+
         _telemetry = new ReleaseTelemetry(meterFactory, () => _limiter.Limit);
 
         // With a durable journal, shutdown leaves unfinished messages in the journal instead of dead-lettering them.
@@ -384,7 +387,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
 
                 var duration = _timeProvider.GetElapsedTime(started);
                 _limiter.OnSample(duration, sample);
-                _telemetry.HandlerCompleted(item.Message.Level, sample == PaceSample.Success, duration);
+                string? errorType = sample == PaceSample.Success ? null : ReleaseTelemetry.ErrorTypeOf(item.LastError);
+                _telemetry.HandlerCompleted(item.Message.Level, errorType, duration);
                 if (sample == PaceSample.Success)
                 {
                     Volatile.Write(ref _consecutiveFailures, 0);
@@ -397,6 +401,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
                 if (sample != PaceSample.Success)
                 {
                     activity?.SetStatus(ActivityStatusCode.Error, item.LastError?.Message);
+                    activity?.SetTag(TelemetryTags.ErrorType, errorType);
                 }
 
                 _limiter.Release();
