@@ -8,11 +8,11 @@ namespace DuisPrioritiser.Tuning;
 /// <remarks>
 /// <para>A changed configuration (for example <c>appsettings.json</c> with <c>reloadOnChange</c>) is applied the
 /// same way, without a call: the options are re-bound, validated, and applied to the next decisions; an invalid
-/// change is refused and logged (event 7002) and the settings in force stay. Every applied change is logged with what
-/// changed (event 7001).</para>
+/// change is refused and logged (event 5002) and the settings in force stay. Every applied change is logged with what
+/// changed (event 5001).</para>
 /// <para>Capacity, the full mode, the reader's limits, the journal, duplicate suppression, the release loop's retries
 /// and time-outs, and the health thresholds are start-time settings: a configuration change to them is logged
-/// (event 7003) and takes effect at the next start; <see cref="Apply"/> refuses them.</para>
+/// (event 5003) and takes effect at the next start; <see cref="Apply"/> refuses them.</para>
 /// <para>Changes made through <see cref="Apply"/> are kept on top of the configuration (a later configuration change
 /// is applied beneath them) until <see cref="Reset"/> or a restart. Thread-safe: changes are applied one at a time;
 /// the scheduler keeps running throughout, and each message is decided wholly by the settings before or after a change.</para>

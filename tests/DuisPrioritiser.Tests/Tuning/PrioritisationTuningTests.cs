@@ -33,7 +33,7 @@ public class PrioritisationTuningTests
         host.Scheduler.TryEnqueue(TestMessages.Tagged(2));
         Assert.That(host.Held(PriorityLevel.Critical), Is.EqualTo(1), "the next message follows the new override");
         Assert.That(host.Held(PriorityLevel.Bulk), Is.EqualTo(1), "a held message keeps its level");
-        var applied = host.Logs.Single(r => r.Id.Id == 7001);
+        var applied = host.Logs.Single(r => r.Id.Id == 5001);
         Assert.That(applied.Message, Does.Contain("Overrides:ServiceReferenceVariants:4.1.1: Bulk -> Critical"));
         Assert.That(host.Tuning.Current.Overrides.ServiceReferenceVariants["4.1.1"], Is.EqualTo(PriorityLevel.Critical));
     }
@@ -46,12 +46,12 @@ public class PrioritisationTuningTests
 
         host.Reload("Traffic:Bulk:MinShare", "0.7");
 
-        var refused = host.Logs.Single(r => r.Id.Id == 7002);
+        var refused = host.Logs.Single(r => r.Id.Id == 5002);
         Assert.That(refused.Level, Is.EqualTo(LogLevel.Warning));
         Assert.That(refused.Message, Does.Contain("MinShare"));
         Assert.That(host.Tuning.Current.Traffic.Bulk.MinShare, Is.EqualTo(0.05), "old settings stay");
         Assert.That(host.Scheduler.DrainPolicy, Is.SameAs(before), "the policy in force is kept");
-        Assert.That(host.Logs.Any(r => r.Id.Id == 7001), Is.False);
+        Assert.That(host.Logs.Any(r => r.Id.Id == 5001), Is.False);
     }
 
     [Test]
@@ -61,7 +61,7 @@ public class PrioritisationTuningTests
 
         host.Reload("Recovery:ExitBacklog", "20000");
 
-        Assert.That(host.Logs.Single(r => r.Id.Id == 7002).Message, Does.Contain("ExitBacklog (20000) must be below EnterBacklog"));
+        Assert.That(host.Logs.Single(r => r.Id.Id == 5002).Message, Does.Contain("ExitBacklog (20000) must be below EnterBacklog"));
         Assert.That(host.Tuning.Current.Recovery.ExitBacklog, Is.EqualTo(1000));
     }
 
@@ -72,7 +72,7 @@ public class PrioritisationTuningTests
 
         host.Reload("Traffic:Bulk:MinShar", "0.1");
 
-        Assert.That(host.Logs.Single(r => r.Id.Id == 7002).Message, Does.Contain("MinShar"));
+        Assert.That(host.Logs.Single(r => r.Id.Id == 5002).Message, Does.Contain("MinShar"));
     }
 
     [Test]
@@ -82,7 +82,7 @@ public class PrioritisationTuningTests
 
         host.Reload("Capacity", "123");
 
-        var warning = host.Logs.Single(r => r.Id.Id == 7003);
+        var warning = host.Logs.Single(r => r.Id.Id == 5003);
         Assert.That(warning.Message, Does.Contain("DuisPrioritiser:Capacity changed from 500000 to 123"));
         Assert.That(host.Tuning.Current.Capacity, Is.EqualTo(500_000), "Current shows what is in force");
         Assert.That(host.Scheduler.GetSnapshot().Capacity, Is.EqualTo(500_000));
@@ -216,7 +216,7 @@ public class PrioritisationTuningTests
 
         Assert.That(result.Applied, Is.False);
         Assert.That(result.Errors, Has.Some.Contains("Pace:MinLimit (500) must not exceed MaxLimit (256)"));
-        Assert.That(host.Logs.Single(r => r.Id.Id == 7002).Message, Does.Contain("an Apply call"));
+        Assert.That(host.Logs.Single(r => r.Id.Id == 5002).Message, Does.Contain("an Apply call"));
     }
 
     [Test]
