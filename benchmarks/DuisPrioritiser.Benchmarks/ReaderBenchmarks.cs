@@ -30,6 +30,9 @@ public class ReaderBenchmarks
     private ReadOnlyMemory<byte> _bytes;
     private byte[] _array = [];
 
+    /// <summary>Gets the message bytes (after <see cref="Setup"/>).</summary>
+    public ReadOnlyMemory<byte> Bytes => _bytes;
+
     /// <summary>Gets or sets which message is read.</summary>
     [Params("Status1K", "Read2K", "Profile200K")]
     public string Message { get; set; } = "Status1K";

@@ -1,7 +1,8 @@
 using System.Text.Json.Serialization;
 using AdapterGateway.BackEnd;
-using AdapterGateway.Intake;
+using AdapterGateway.Security;
 using DuisPrioritiser;
+using DuisPrioritiser.AspNetCore;
 using DuisPrioritiser.Health;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -31,16 +32,19 @@ public static class AdapterGatewayApp
         // DuisPrioritiser, configured from the "DuisPrioritiser" section of appsettings.json, releasing to the
         // simulated back-end. The durable journal (DuisPrioritiser:Journal:Directory, or .UseFileJournal(path) on
         // this builder) makes POST /duis answer 204 only once the message is on disk.
-        builder.Services
+        var prioritisation = builder.Services
             .AddResponsePrioritisation(builder.Configuration.GetSection(ResponsePrioritisationOptions.SectionName))
+            .AddDuisIntake(builder.Configuration.GetSection(DuisIntakeOptions.SectionName))
             .AddHandler<SimulatedBackEnd>()
             .AddHealthCheck();
 
+        // The admin API and dashboard are for operators only: here, whoever sends AdapterGateway:OperatorKey.
+        builder.Services.AddAuthentication(OperatorKeyAuthentication.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, OperatorKeyAuthentication>(OperatorKeyAuthentication.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(OperatorKeyAuthentication.Policy, policy => policy.RequireRole("duis-operator"));
+
         builder.Services.AddSingleton<BackEndControl>();
-        builder.Services.AddOptions<AdapterGatewayOptions>()
-            .Bind(builder.Configuration.GetSection(AdapterGatewayOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
         builder.Services.AddOptions<SimulatedBackEndOptions>()
             .Bind(builder.Configuration.GetSection(SimulatedBackEndOptions.SectionName))
             .ValidateDataAnnotations()
@@ -59,8 +63,26 @@ public static class AdapterGatewayApp
 
         configure?.Invoke(builder);
 
+        // Scale-out (read after `configure`, so a test's configuration counts): one setting,
+        // ConnectionStrings:DuisBacklog (or the environment variable ConnectionStrings__DuisBacklog), puts the backlog
+        // in PostgreSQL, shared by every gateway instance pointing at the same database (options in the "PostgreSqlBacklog" section). POST /duis then answers 204 only once the
+        // message is committed there, and 503 + Retry-After while the database cannot be reached.
+        var backlog = builder.Configuration.GetConnectionString("DuisBacklog");
+        if (!string.IsNullOrWhiteSpace(backlog))
+        {
+            prioritisation.UsePostgreSql(backlog);
+            builder.Services.Configure<DuisPrioritiser.PostgreSql.PostgreSqlBacklogOptions>(builder.Configuration.GetSection("PostgreSqlBacklog"));
+        }
+
         var app = builder.Build();
-        app.MapPost("/duis", DuisIntakeEndpoint.HandleAsync);
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        // POST /duis: 204 once accepted, 400/413/415 for what cannot be accepted, 503 + Retry-After when full.
+        app.MapDuisIntake("/duis");
+
+        // /duis-admin: snapshot, pause/resume release, Recovery, configuration; the dashboard at /duis-admin/dashboard/.
+        app.MapDuisPrioritiserAdmin("/duis-admin", OperatorKeyAuthentication.Policy);
         app.MapGet("/status", StatusEndpoint.Get);
         app.MapGet("/processed", BackEndEndpoints.GetProcessed);
         app.MapPost("/backend/pause", BackEndEndpoints.Pause);

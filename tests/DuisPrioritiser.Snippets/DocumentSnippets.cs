@@ -25,6 +25,14 @@ internal static class DocumentSnippets
         #endregion
     }
 
+    public static void ScaleOut(WebApplicationBuilder builder)
+    {
+        #region scale-out-use-postgresql
+        builder.Services.AddResponsePrioritisation(builder.Configuration.GetSection("DuisPrioritiser"))
+            .UsePostgreSql(builder.Configuration.GetConnectionString("DuisBacklog")!);
+        #endregion
+    }
+
     public static void UseBacklogStore(IServiceCollection services, Func<IServiceProvider, IBacklogStore> createMyStore)
     {
         #region architecture-use-backlog-store

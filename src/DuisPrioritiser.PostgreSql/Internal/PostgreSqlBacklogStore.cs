@@ -35,6 +35,7 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
     private const int ShardCount = 32;
     private const int ReapBatch = 1_000;
     private const int PurgeBatch = 10_000;
+    private const int MaxAcknowledgementsPerCommit = 4_096;
     private static readonly TimeSpan s_retryAfter = TimeSpan.FromSeconds(5);
 
     private readonly NpgsqlDataSource _dataSource;
@@ -48,7 +49,9 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
     private readonly short _appendShard;
     private readonly short _releaseShard;
     private readonly Channel<AppendRequest> _appends = Channel.CreateUnbounded<AppendRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<AcknowledgeRequest> _acknowledgements = Channel.CreateUnbounded<AcknowledgeRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+    private Task _acknowledger = Task.CompletedTask;
     private static readonly TimeSpan s_refreshGap = TimeSpan.FromMilliseconds(50);
     private Task _refresher = Task.CompletedTask;
     private int _dirty;
@@ -151,6 +154,7 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
 
         var stopping = _stopping.Token;
         _committer = Task.Run(() => CommitLoopAsync(stopping), CancellationToken.None);
+        _acknowledger = Task.Run(() => AcknowledgeLoopAsync(stopping), CancellationToken.None);
         _listener = Task.Run(() => ListenLoopAsync(stopping), CancellationToken.None);
         _maintenance = Task.Run(() => MaintenanceLoopAsync(stopping), CancellationToken.None);
         _refresher = Task.Run(() => RefreshLoopAsync(stopping), CancellationToken.None);
@@ -240,86 +244,133 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
     }
 
     /// <inheritdoc />
-    public async ValueTask AcknowledgeAsync(ReadOnlyMemory<BacklogAcknowledgement> batch, CancellationToken cancellationToken = default)
+    /// <remarks>Concurrent acknowledgements are grouped into one statement batch and one transaction, like appends.</remarks>
+    public ValueTask AcknowledgeAsync(ReadOnlyMemory<BacklogAcknowledgement> batch, CancellationToken cancellationToken = default)
     {
         ThrowIfNotOpen();
         if (batch.IsEmpty)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
-        var handled = new List<long>();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        var request = new AcknowledgeRequest(batch);
+        ObjectDisposedException.ThrowIf(!_acknowledgements.Writer.TryWrite(request), this);
+        return new ValueTask(request.Completion.Task.WaitAsync(cancellationToken));
+    }
+
+    private async Task AcknowledgeLoopAsync(CancellationToken stopping)
+    {
+        var pending = new List<AcknowledgeRequest>();
+        try
+        {
+            while (await _acknowledgements.Reader.WaitToReadAsync(stopping).ConfigureAwait(false))
+            {
+                pending.Clear();
+                int items = 0;
+                while (items < MaxAcknowledgementsPerCommit && _acknowledgements.Reader.TryRead(out var next))
+                {
+                    pending.Add(next);
+                    items += next.Batch.Length;
+                }
+
+                try
+                {
+                    await ExecuteAcknowledgeAsync(pending, items, stopping).ConfigureAwait(false);
+                    foreach (var request in pending)
+                    {
+                        request.Completion.TrySetResult();
+                    }
+                }
+                catch (Exception ex)
+                {
+                    var failure = IsUnavailable(ex, stopping) ? Unavailable(ex) : ex;
+                    foreach (var request in pending)
+                    {
+                        request.Completion.TrySetException(failure);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ExecuteAcknowledgeAsync(List<AcknowledgeRequest> requests, int items, CancellationToken stopping)
+    {
+        var handled = new List<long>(items);
         var returned = new List<long>();
         var deadLettered = new List<long>();
         var reasons = new List<string>();
-        foreach (var acknowledgement in batch.Span)
+        foreach (var request in requests)
         {
-            switch (acknowledgement.Outcome)
+            foreach (var acknowledgement in request.Batch.Span)
             {
-                case ReleaseOutcome.Handled:
-                    handled.Add(acknowledgement.Id);
-                    break;
-                case ReleaseOutcome.Returned:
-                    returned.Add(acknowledgement.Id);
-                    break;
-                default:
-                    deadLettered.Add(acknowledgement.Id);
-                    reasons.Add(acknowledgement.Reason ?? "dead-lettered");
-                    break;
+                switch (acknowledgement.Outcome)
+                {
+                    case ReleaseOutcome.Handled:
+                        handled.Add(acknowledgement.Id);
+                        break;
+                    case ReleaseOutcome.Returned:
+                        returned.Add(acknowledgement.Id);
+                        break;
+                    default:
+                        deadLettered.Add(acknowledgement.Id);
+                        reasons.Add(acknowledgement.Reason ?? "dead-lettered");
+                        break;
+                }
             }
         }
 
-        try
+        var connection = await _dataSource.OpenConnectionAsync(stopping).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+
+        // One batch, one round trip, one implicit transaction: the three outcomes commit together.
+        var command = new NpgsqlBatch(connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        if (handled.Count > 0)
         {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
+            command.BatchCommands.Add(Command(_sql.Handle, Array(handled), OwnerParameter(), Shard(_releaseShard)));
+        }
 
-            // One batch, one round trip, one implicit transaction: the three outcomes commit together.
-            var command = new NpgsqlBatch(connection);
-            await using var commandScope = command.ConfigureAwait(false);
-            if (handled.Count > 0)
-            {
-                command.BatchCommands.Add(Command(_sql.Handle, Array(handled), OwnerParameter(), Shard(_releaseShard)));
-            }
+        if (deadLettered.Count > 0)
+        {
+            command.BatchCommands.Add(Command(_sql.DeadLetter, Array(deadLettered), new NpgsqlParameter<string[]> { TypedValue = [.. reasons] }, OwnerParameter(), Shard(_releaseShard)));
+        }
 
-            if (deadLettered.Count > 0)
-            {
-                command.BatchCommands.Add(Command(_sql.DeadLetter, Array(deadLettered), new NpgsqlParameter<string[]> { TypedValue = [.. reasons] }, OwnerParameter(), Shard(_releaseShard)));
-            }
+        if (returned.Count > 0)
+        {
+            command.BatchCommands.Add(Command(_sql.Return, Array(returned), OwnerParameter(), Shard(_releaseShard)));
+            command.BatchCommands.Add(Command(_sql.Notify, new NpgsqlParameter<string> { TypedValue = _sql.Channel }, new NpgsqlParameter<string> { TypedValue = "returned" }));
+        }
 
-            if (returned.Count > 0)
+        int done = 0;
+        var reader = await command.ExecuteReaderAsync(stopping).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            do
             {
-                command.BatchCommands.Add(Command(_sql.Return, Array(returned), OwnerParameter(), Shard(_releaseShard)));
-                command.BatchCommands.Add(Command(_sql.Notify, new NpgsqlParameter<string> { TypedValue = _sql.Channel }, new NpgsqlParameter<string> { TypedValue = "returned" }));
-            }
-
-            int done = 0;
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                do
+                while (await reader.ReadAsync(stopping).ConfigureAwait(false))
                 {
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    if (reader.GetFieldType(0) == typeof(int))
                     {
-                        if (reader.GetFieldType(0) == typeof(int))
-                        {
-                            done += reader.GetInt32(0);
-                        }
+                        done += reader.GetInt32(0);
                     }
                 }
-                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
             }
-
-            MarkAvailable();
-            Volatile.Write(ref _dirty, 1);
-            if (done < batch.Length)
-            {
-                Log.LeasesLost(_logger, batch.Length - done);
-            }
+            while (await reader.NextResultAsync(stopping).ConfigureAwait(false));
         }
-        catch (Exception ex) when (IsUnavailable(ex, cancellationToken))
+
+        MarkAvailable();
+        Volatile.Write(ref _dirty, 1);
+        if (done < items)
         {
-            throw Unavailable(ex);
+            Log.LeasesLost(_logger, items - done);
         }
     }
 
@@ -422,10 +473,11 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
         }
 
         _appends.Writer.TryComplete();
+        _acknowledgements.Writer.TryComplete();
         try
         {
-            // Let the committer finish what is queued (each caller learns its outcome), then stop the loops.
-            await _committer.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            // Let the committers finish what is queued (each caller learns its outcome), then stop the loops.
+            await Task.WhenAll(_committer, _acknowledger).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -435,7 +487,7 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
-            await Task.WhenAll(_committer, _listener, _maintenance, _refresher).ConfigureAwait(false);
+            await Task.WhenAll(_committer, _acknowledger, _listener, _maintenance, _refresher).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -444,6 +496,11 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
         while (_appends.Reader.TryRead(out var request))
         {
             request.Completion.TrySetException(new ObjectDisposedException(nameof(PostgreSqlBacklogStore)));
+        }
+
+        while (_acknowledgements.Reader.TryRead(out var acknowledgement))
+        {
+            acknowledgement.Completion.TrySetException(new ObjectDisposedException(nameof(PostgreSqlBacklogStore)));
         }
 
         _stopping.Dispose();
@@ -893,6 +950,13 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
     }
 
     private readonly record struct LevelView(long Ready, long Held, long Released, DateTimeOffset? Oldest);
+
+    private sealed class AcknowledgeRequest(ReadOnlyMemory<BacklogAcknowledgement> batch)
+    {
+        public ReadOnlyMemory<BacklogAcknowledgement> Batch { get; } = batch;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private sealed class AppendRequest(ReadOnlyMemory<BacklogAppend> batch, Memory<AppendOutcome> outcomes, CancellationToken cancellationToken)
     {

@@ -48,6 +48,8 @@ public static class ResponsePrioritisationServiceCollectionExtensions
             sp.GetRequiredService<ResponseReleaseScheduler>();
             return sp.GetRequiredService<PrioritisationTuning>();
         });
+        services.TryAddSingleton<Release.Internal.ReleaseGate>();
+        services.TryAddSingleton<IReleaseControl>(static sp => sp.GetRequiredService<Release.Internal.ReleaseGate>());
         return new ResponsePrioritisationBuilder(services);
     }
 

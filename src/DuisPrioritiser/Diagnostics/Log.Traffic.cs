@@ -46,4 +46,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4020, Level = LogLevel.Information, Message = "Shutdown left a {Level} message {Message} waiting to retry (after attempt {Attempt}) in the durable journal; it will be recovered at the next start, not dead-lettered.")]
     public static partial void RetryLeftInJournal(ILogger logger, PriorityLevel level, DuisMessage message, int attempt);
+
+    [LoggerMessage(EventId = 4021, Level = LogLevel.Warning, Message = "Release paused: the release loop takes no new message until it is resumed; intake goes on.")]
+    public static partial void ReleasePaused(ILogger logger);
+
+    [LoggerMessage(EventId = 4022, Level = LogLevel.Information, Message = "Release resumed.")]
+    public static partial void ReleaseResumed(ILogger logger);
 }

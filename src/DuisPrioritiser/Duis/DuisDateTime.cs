@@ -5,7 +5,7 @@ internal static class DuisDateTime
 {
     /// <summary>
     /// Parses <c>YYYY-MM-DDThh:mm:ss[.fraction][Z|(+|-)hh:mm]</c>. A value without a time zone is taken as UTC
-    /// (DUIS always sends <c>Z</c>); fraction digits beyond the seventh are ignored.
+    /// (DUIS always sends <c>Z</c>); the fraction is rounded to the nearest tick (100 ns), an exact half to even.
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> text, out DateTimeOffset value)
     {
@@ -29,6 +29,8 @@ internal static class DuisDateTime
         {
             i++;
             int digits = 0;
+            int roundDigit = 0;
+            bool sticky = false;
             long scale = TimeSpan.TicksPerSecond;
             while (i < text.Length && (uint)(text[i] - '0') <= 9)
             {
@@ -36,6 +38,14 @@ internal static class DuisDateTime
                 {
                     scale /= 10;
                     fractionTicks += (text[i] - '0') * scale;
+                }
+                else if (digits == 7)
+                {
+                    roundDigit = text[i] - '0';
+                }
+                else if (text[i] != (byte)'0')
+                {
+                    sticky = true;
                 }
 
                 digits++;
@@ -45,6 +55,12 @@ internal static class DuisDateTime
             if (digits == 0)
             {
                 return false;
+            }
+
+            // Round to the nearest tick (100 ns), an exact half to even, as XmlConvert does.
+            if (roundDigit > 5 || (roundDigit == 5 && (sticky || (fractionTicks & 1) == 1)))
+            {
+                fractionTicks++;
             }
         }
 

@@ -26,7 +26,7 @@ public sealed partial class DuisMessage
     /// signature before acting on the content of a released message.</para>
     /// </remarks>
     public static bool TryParse(ReadOnlyMemory<byte> xml, [NotNullWhen(true)] out DuisMessage? message, out DuisParseError error)
-        => DuisReader.TryRead(xml, DuisReaderOptions.DefaultMaxMessageBytes, out message, out error);
+        => DuisReader.TryRead(xml, DuisReaderLimits.Default, out message, out error);
 
     /// <summary>
     /// Reads a DUIS message from its raw UTF-8 bytes with the given limits; see
@@ -38,12 +38,11 @@ public sealed partial class DuisMessage
     /// <param name="error">What is wrong and where when the method returns <see langword="false"/>; otherwise the default value.</param>
     /// <returns><see langword="true"/> if <paramref name="xml"/> is a readable DUIS message.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><see cref="DuisReaderOptions.MaxMessageBytes"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="options"/> is outside its documented range.</exception>
     public static bool TryParse(ReadOnlyMemory<byte> xml, DuisReaderOptions options, [NotNullWhen(true)] out DuisMessage? message, out DuisParseError error)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxMessageBytes, nameof(options));
-        return DuisReader.TryRead(xml, options.MaxMessageBytes, out message, out error);
+        return DuisReader.TryRead(xml, DuisReaderLimits.From(options, nameof(options)), out message, out error);
     }
 
     /// <summary>Reads a DUIS message from its raw UTF-8 bytes, throwing when it is not readable.</summary>
@@ -58,7 +57,7 @@ public sealed partial class DuisMessage
     /// <param name="options">The limits.</param>
     /// <returns>The envelope.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><see cref="DuisReaderOptions.MaxMessageBytes"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="options"/> is outside its documented range.</exception>
     /// <exception cref="DuisFormatException"><paramref name="xml"/> is not a readable DUIS message; <see cref="DuisFormatException.Error"/> says what and where.</exception>
     public static DuisMessage Parse(ReadOnlyMemory<byte> xml, DuisReaderOptions options)
         => TryParse(xml, options, out var message, out var error) ? message : throw new DuisFormatException(error);

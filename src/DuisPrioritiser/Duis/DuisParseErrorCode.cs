@@ -80,4 +80,11 @@ public enum DuisParseErrorCode
 
     /// <summary>Another extracted field is malformed: <c>ResponseCode</c>, <c>ResponseDateTime</c>, <c>ThrottledAlertCount</c>, <c>FutureDatedAlertCode</c>, or an over-long id.</summary>
     InvalidValue,
+
+    /// <summary>
+    /// A namespace declaration that Namespaces in XML forbids: the prefix <c>xmlns</c> declared, the namespace
+    /// <c>http://www.w3.org/2000/xmlns/</c> bound, <c>xml</c> bound to another namespace or its namespace bound to
+    /// another prefix or as the default, or a prefix bound to an empty URI.
+    /// </summary>
+    InvalidNamespaceDeclaration,
 }

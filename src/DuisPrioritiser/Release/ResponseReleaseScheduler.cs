@@ -615,9 +615,20 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             throw;
         }
 
+        if (status == EnqueueStatus.Completed)
+        {
+            // Completed (disposed) while the message was being written: it is durable already, and the journal may be
+            // closing, so a cancelling record could be lost and the message recovered after the caller was told "not
+            // accepted". Not accepted must mean not journaled: it is accepted, stays in the journal and is released
+            // at the next start (like every message still held at shutdown).
+            _intake.Remember(true, in check);
+            _metrics.Enqueued(level, message.Kind);
+            return EnqueueResult.Accepted;
+        }
+
         if (status != EnqueueStatus.Accepted)
         {
-            // Refused after all: cancel the record so that it is not recovered as accepted.
+            // Refused after all (full under Reject): cancel the record so that it is not recovered as accepted.
             RecordRejection(status, message, level);
             await store.ForgetAsync(id).ConfigureAwait(false);
             return ToResult(status);

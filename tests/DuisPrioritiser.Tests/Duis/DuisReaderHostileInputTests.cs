@@ -320,8 +320,6 @@ public class DuisReaderHostileInputTests
     [TestCase("<sr:Body a=\"<\">")]
     [TestCase("<sr:Body a>")]
     [TestCase("<sr:Body/ >")]
-    [TestCase("<sr:Body xmlns:p=\"\">")]
-    [TestCase("<sr:Body xmlns:xmlns=\"urn:x\">")]
     [TestCase("<sr:Body><sr:a:b/>")]
     [TestCase("<sr:Body><1a/>")]
     [TestCase("<sr:Body><!-- a -- b -->")]
@@ -353,7 +351,7 @@ public class DuisReaderHostileInputTests
     [Test]
     public void TryParse_NestingJustUnderLimit_Parses()
     {
-        int levels = DuisReader.MaxDepth - 3; // Response, Body and ResponseMessage already use three
+        int levels = DuisReaderOptions.DefaultMaxDepth - 3; // Response, Body and ResponseMessage already use three
         string deep = string.Concat(Enumerable.Repeat("<sr:x>", levels)) + string.Concat(Enumerable.Repeat("</sr:x>", levels));
         string xml = StatusResponse1K().Replace("<sr:ServiceReference>", deep + "<sr:ServiceReference>", StringComparison.Ordinal);
         Assert.That(DuisMessage.TryParse(Utf8(xml), out _, out var error), Is.True, error.Message);
@@ -362,7 +360,7 @@ public class DuisReaderHostileInputTests
     [Test]
     public void TryParse_TooManyAttributes_RejectsLimitExceeded()
     {
-        string attributes = string.Concat(Enumerable.Range(0, DuisReader.MaxAttributes + 1).Select(i => $" a{i}=\"{i}\""));
+        string attributes = string.Concat(Enumerable.Range(0, DuisReaderOptions.DefaultMaxAttributesPerElement + 1).Select(i => $" a{i}=\"{i}\""));
         Reject(StatusResponse1K().Replace("<sr:Body>", "<sr:Body" + attributes + ">", StringComparison.Ordinal), DuisParseErrorCode.LimitExceeded);
     }
 

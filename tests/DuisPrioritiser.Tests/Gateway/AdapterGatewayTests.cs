@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AdapterGateway;
-using AdapterGateway.Intake;
+using DuisPrioritiser.AspNetCore;
 using DuisPrioritiser.Classification;
 using DuisPrioritiser.Duis;
 using DuisPrioritiser.Release;
@@ -44,7 +44,7 @@ public sealed class AdapterGatewayTests
         using var response = await gateway.PostDuisAsync(Response("8.1.1", requestId));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That(response.Headers.GetValues(DuisIntakeEndpoint.PriorityHeader), Is.EqualTo(new[] { "Critical" }));
+        Assert.That(response.Headers.GetValues(DuisIntakeHeaders.Priority), Is.EqualTo(new[] { "Critical" }));
         var processed = await gateway.WaitForProcessedAsync(1);
         Assert.That(processed[0].RequestId, Is.EqualTo(requestId));
         Assert.That(processed[0].Level, Is.EqualTo(PriorityLevel.Critical));
@@ -61,9 +61,9 @@ public sealed class AdapterGatewayTests
         using var again = await gateway.PostDuisAsync(xml);
 
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That(first.Headers.Contains(DuisIntakeEndpoint.DuplicateHeader), Is.False);
+        Assert.That(first.Headers.Contains(DuisIntakeHeaders.Duplicate), Is.False);
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.NoContent), "the DCC must get its 2xx for a redelivery");
-        Assert.That(again.Headers.GetValues(DuisIntakeEndpoint.DuplicateHeader), Is.EqualTo(new[] { "true" }));
+        Assert.That(again.Headers.GetValues(DuisIntakeHeaders.Duplicate), Is.EqualTo(new[] { "true" }));
         var processed = await gateway.WaitForProcessedAsync(1);
         Assert.That(processed, Has.Length.EqualTo(1), "a redelivered duplicate is processed once");
         var status = await gateway.GetStatusAsync();
@@ -94,7 +94,7 @@ public sealed class AdapterGatewayTests
     {
         await using var gateway = await GatewayHost.StartAsync(
             ("DuisPrioritiser:Capacity", "3"),
-            ("AdapterGateway:RetryAfterFull", "00:00:07"));
+            ("DuisIntake:RetryAfterFull", "00:00:07"));
         await gateway.PauseBackEndWithOneInFlightAsync();
 
         for (int i = 0; i < 3; i++)
@@ -144,7 +144,7 @@ public sealed class AdapterGatewayTests
         {
             using var response = await gateway.PostDuisAsync(xml);
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NoContent), id);
-            Assert.That(response.Headers.GetValues(DuisIntakeEndpoint.PriorityHeader), Is.EqualTo(new[] { level }), id);
+            Assert.That(response.Headers.GetValues(DuisIntakeHeaders.Priority), Is.EqualTo(new[] { level }), id);
         }
 
         var held = await gateway.GetStatusAsync();
@@ -205,7 +205,7 @@ public sealed class AdapterGatewayTests
         {
             using var response = await gateway.PostDuisAsync(await File.ReadAllTextAsync(Path.Combine(examples, file)));
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NoContent), file);
-            Assert.That(response.Headers.GetValues(DuisIntakeEndpoint.PriorityHeader), Is.EqualTo(new[] { level }), file);
+            Assert.That(response.Headers.GetValues(DuisIntakeHeaders.Priority), Is.EqualTo(new[] { level }), file);
         }
 
         using var invalid = await gateway.PostDuisAsync(await File.ReadAllTextAsync(Path.Combine(examples, "not-duis.xml")));
@@ -248,19 +248,35 @@ public sealed class AdapterGatewayTests
         Assert.That(entry.GetProperty("data").GetProperty("held_critical").ValueKind, Is.EqualTo(System.Text.Json.JsonValueKind.Number));
     }
 
-    [TestCase(IntakeStatus.RejectedFull, 503)]
-    [TestCase(IntakeStatus.RejectedCompleted, 503)]
-    [TestCase((IntakeStatus)42, 503)]
-    public void ToHttpResult_NotAccepted_503WithRetryAfter(IntakeStatus status, int expected)
+    [Test]
+    public async Task Admin_WithAndWithoutTheOperatorKey_OnlyTheOperatorGetsIn()
     {
-        var context = new DefaultHttpContext();
-        var options = new AdapterGatewayOptions { RetryAfterFull = TimeSpan.FromSeconds(4), RetryAfterShuttingDown = TimeSpan.FromSeconds(9) };
-        var result = IntakeResult.Read(status, PriorityLevel.Normal, TestMessages.Response("4.1.1"));
+        await using var gateway = await GatewayHost.StartAsync(("AdapterGateway:OperatorKey", "test-operator-key"));
+        using var anonymous = await gateway.Client.GetAsync(new Uri("/duis-admin/snapshot", UriKind.Relative));
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, new Uri("/duis-admin/snapshot", UriKind.Relative));
+        wrong.Headers.Add("X-Operator-Key", "guess");
+        using var wrongResponse = await gateway.Client.SendAsync(wrong);
+        using var right = new HttpRequestMessage(HttpMethod.Post, new Uri("/duis-admin/release/pause", UriKind.Relative));
+        right.Headers.Add("X-Operator-Key", "test-operator-key");
+        using var rightResponse = await gateway.Client.SendAsync(right);
 
-        var http = DuisIntakeEndpoint.ToHttpResult(result, context.Response, options, NullLogger.Instance);
+        Assert.That(anonymous.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(wrongResponse.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(rightResponse.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using var snapshot = JsonDocument.Parse(await rightResponse.Content.ReadAsStringAsync());
+        Assert.That(snapshot.RootElement.GetProperty("releasePaused").GetBoolean(), Is.True);
+    }
 
-        Assert.That(((IStatusCodeHttpResult)http).StatusCode, Is.EqualTo(expected));
-        Assert.That(context.Response.Headers.RetryAfter.ToString(), Is.EqualTo(status == IntakeStatus.RejectedCompleted ? "9" : "4"));
+    [Test]
+    public async Task Admin_NoOperatorKeyConfigured_NobodyGetsIn()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/duis-admin/snapshot", UriKind.Relative));
+        request.Headers.Add("X-Operator-Key", "");
+
+        using var response = await gateway.Client.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }
 
     private static string NextRequestId()

@@ -51,6 +51,7 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
     private readonly Task _appendLoop;
     private readonly Task _leaseLoop;
     private readonly IBacklogChangeNotifier? _notifier;
+    private int _disposed;
 
     public RemoteBacklogBridge(IBacklogStore store, LocalBacklog buffer, AlertCodeLanes lanes, BacklogGate gate, TimeProvider timeProvider, ILogger logger)
     {
@@ -154,6 +155,13 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The scheduler may be disposed both synchronously and asynchronously (a DI container does both for one
+        // instance registered under two service types): the second call has nothing left to do.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_notifier is not null)
         {
             _notifier.BacklogChanged -= OnBacklogChanged;

@@ -51,6 +51,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<WorkItem, byte> _active = new();
     private readonly bool _keepInJournal;
+    private readonly ReleaseGate _gate;
     private Task? _loop;
     private int _stopped;
     private int _consecutiveFailures;
@@ -65,7 +66,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
         IMeterFactory? meterFactory = null,
-        Tuning.Internal.PrioritisationTuning? tuning = null)
+        Tuning.Internal.PrioritisationTuning? tuning = null,
+        ReleaseGate? gate = null)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(handler);
@@ -79,6 +81,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         _timeProvider = timeProvider ?? TimeProvider.System;
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<ResponseReleaseService>();
+        _gate = gate ?? new ReleaseGate();
         _options = new ReleaseOptions
         {
             MaxAttempts = value.Release.MaxAttempts,
@@ -293,6 +296,16 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     /// <returns><see langword="false"/> when the scheduler is completed and empty.</returns>
     private async ValueTask<bool> ReleaseNextAsync(CancellationToken stopping)
     {
+        // The pause switch (IReleaseControl): while paused, take nothing new; work already taken goes on.
+        var open = _gate.WaitUntilOpenAsync(stopping);
+        if (!open.IsCompletedSuccessfully)
+        {
+            var waiting = open.AsTask();
+            _loopWait = waiting;
+            await waiting.ConfigureAwait(false);
+            _loopWait = null;
+        }
+
         var ready = _scheduler.WaitToReadAsync(stopping);
         bool more;
         if (ready.IsCompletedSuccessfully)
@@ -324,7 +337,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         ReleasedMessage message;
         try
         {
-            if (!_scheduler.TryDequeue(out message))
+            // Paused while waiting for a message or a slot: take nothing, go back to wait at the gate.
+            if (_gate.IsPaused || !_scheduler.TryDequeue(out message))
             {
                 // Another reader took it, or it became throttled while waiting for the slot.
                 _limiter.Release();

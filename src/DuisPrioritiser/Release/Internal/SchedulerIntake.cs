@@ -22,7 +22,7 @@ internal sealed class SchedulerIntake
     private readonly IPriorityClassifier? _classifier; // a custom classifier; null: the built-in chain, called directly
     private readonly RuleBasedPriorityClassifier? _overrides; // the explicit overrides of the built-in chain; null when there are none
     private readonly PriorityLevel _defaultLevel;
-    private readonly int _maxMessageBytes;
+    private readonly DuisReaderLimits _readerLimits;
     private readonly DuplicateWindow? _duplicates;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -36,7 +36,7 @@ internal sealed class SchedulerIntake
         _classifier = classifier;
         var overrides = classifier is null ? new RuleBasedPriorityClassifier(options.Overrides) : null;
         _overrides = overrides is { RuleCount: > 0 } ? overrides : null;
-        _maxMessageBytes = options.Reader.MaxMessageBytes;
+        _readerLimits = DuisReaderLimits.From(options.Reader, nameof(options));
         _timeProvider = timeProvider;
         _logger = logger;
         _anchor = new ClockAnchor(timeProvider.GetUtcNow(), timeProvider.GetTimestamp());
@@ -70,7 +70,7 @@ internal sealed class SchedulerIntake
     /// <summary>Reads raw bytes; logs a refusal. Never throws for bad input.</summary>
     public bool TryRead(ReadOnlyMemory<byte> xml, out DuisMessage message, out DuisParseError error)
     {
-        if (DuisReader.TryRead(xml, _maxMessageBytes, out var read, out error))
+        if (DuisReader.TryRead(xml, _readerLimits, out var read, out error))
         {
             message = read;
             return true;

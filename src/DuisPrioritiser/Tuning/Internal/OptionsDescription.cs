@@ -55,6 +55,9 @@ internal static class OptionsDescription
         if (o.Reader is { } reader)
         {
             Add(d, "Reader:MaxMessageBytes", reader.MaxMessageBytes);
+            Add(d, "Reader:MaxDepth", reader.MaxDepth);
+            Add(d, "Reader:MaxAttributesPerElement", reader.MaxAttributesPerElement);
+            Add(d, "Reader:MaxNamespaceDeclarations", reader.MaxNamespaceDeclarations);
         }
 
         if (o.Drain is { } drain)
