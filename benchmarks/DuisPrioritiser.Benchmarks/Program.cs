@@ -1,3 +1,22 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Perfolizer.Horology;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// DUIS_BENCH_QUICK=1: one in-process job (no per-benchmark build, which times out on a loaded machine), 1 warm-up and
+// 3 iterations of 150 ms, and a 30-minute limit per benchmark for the deep-backlog set-ups. Ratios stay valid: every
+// row of a table runs in the same way, in the same run.
+IConfig config = DefaultConfig.Instance;
+if (Environment.GetEnvironmentVariable("DUIS_BENCH_QUICK") == "1")
+{
+    config = config.AddJob(Job.Default
+        .WithLaunchCount(1)
+        .WithWarmupCount(1)
+        .WithIterationCount(3)
+        .WithIterationTime(TimeInterval.FromMilliseconds(150))
+        .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: false))
+        .WithId("Quick"));
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);

@@ -1,259 +1,190 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using BenchmarkDotNet.Attributes;
 using DuisPrioritiser.Classification;
-using DuisPrioritiser.Duis;
 using DuisPrioritiser.Queueing.Internal;
 using DuisPrioritiser.Release;
 
 namespace DuisPrioritiser.Benchmarks;
 
 /// <summary>
-/// Cost per message (one enqueue plus one dequeue), single-threaded, of our multi-level queue against the
-/// baselines the brief names. Each invocation moves <see cref="Batch"/> messages through the queue in bursts,
-/// so the figures are per message.
+/// Cost per message (one enqueue plus one dequeue, and for the scheduler one acknowledgement), single-threaded, in
+/// bursts of 64 with the five levels interleaved, on top of a backlog of <see cref="Held"/> messages that stays held
+/// throughout (0: a shallow queue; 100,000 and 1,000,000: deep backlogs, where heap-based baselines pay log n).
 /// </summary>
+/// <remarks>
+/// <para>Every enqueue must be accepted and every dequeue must return a message, or the run fails: a refusal or an
+/// empty dequeue is never measured as a fast operation. The scheduler is also checked after each invocation: still
+/// holding <see cref="Held"/> and no message suppressed as a duplicate (each message has its own ResponseID and the
+/// pool is larger than the duplicate window).</para>
+/// <para>The prioritized channel and the locked <see cref="PriorityQueue{TElement, TPriority}"/> order by
+/// (level, arrival), so they keep FIFO within a level like our queue does: the same work.</para>
+/// <para><c>Scheduler</c> rows are the public <see cref="ResponseReleaseScheduler"/> with default options (capacity
+/// raised only where the backlog needs it): TryEnqueue (classification, duplicate suppression, capacity, timestamps,
+/// metrics) + TryDequeue (the default drain policy) + AcknowledgeAsync. <c>MultiLevelQueue</c> is the internal queue
+/// alone, which no user calls.</para>
+/// </remarks>
 [MemoryDiagnoser]
-public class QueueSingleThreadBenchmarks
+public class QueueDepthBenchmarks
 {
     public const int Batch = 4096;
     private const int Burst = 64;
 
-    private readonly ConcurrentQueue<Item> _concurrentQueue = new();
-    private readonly MultiLevelQueue<Item> _multiLevel = new(PriorityLevels.Count);
-    private readonly Channel<Item> _prioritizedChannel = Channel.CreateUnboundedPrioritized(new UnboundedPrioritizedChannelOptions<Item> { Comparer = Item.ByLevel });
-    private readonly PriorityQueue<Item, (int Level, long Sequence)> _priorityQueue = new();
-    private readonly Lock _lock = new();
-    private readonly ResponseReleaseScheduler _scheduler = new(new ResponsePrioritisationOptions { Capacity = 1_000_000 });
-    private Item[] _items = [];
-    private long _sequence;
+    /// <summary>Keys are reused only after this many other keys, well beyond the default duplicate window (100,000).</summary>
+    private const int ReuseDistance = 400_000;
 
-    [GlobalSetup]
-    public void Setup()
+    private ConcurrentQueue<Item> _concurrentQueue = null!;
+    private MultiLevelQueue<Item> _multiLevel = null!;
+    private System.Threading.Channels.Channel<Sequenced> _channel = null!;
+    private SequenceSource _sequence = null!;
+    private LockedPriorityQueue _locked = null!;
+    private ResponseReleaseScheduler _scheduler = null!;
+    private Item[] _pool = [];
+    private int _next;
+    private long _sink;
+
+    [Params(0, 100_000, 1_000_000)]
+    public int Held { get; set; }
+
+    [GlobalSetup(Target = nameof(ConcurrentQueue))]
+    public void SetupConcurrentQueue()
     {
-        _items = Enumerable.Range(0, Batch).Select(i => new Item(i % PriorityLevels.Count, new DuisMessage(DuisMessageKind.Response))).ToArray();
+        _concurrentQueue = new ConcurrentQueue<Item>();
+        Fill(new ConcurrentQueueOps(_concurrentQueue));
+    }
+
+    [GlobalSetup(Target = nameof(MultiLevelQueue))]
+    public void SetupMultiLevelQueue()
+    {
+        _multiLevel = new MultiLevelQueue<Item>(PriorityLevels.Count);
+        Fill(new MultiLevelQueueOps(_multiLevel));
+    }
+
+    [GlobalSetup(Target = nameof(PrioritizedChannel))]
+    public void SetupPrioritizedChannel()
+    {
+        _channel = PrioritizedChannelOps.Create();
+        _sequence = new SequenceSource(concurrent: false);
+        Fill(new PrioritizedChannelOps(_channel, _sequence));
+    }
+
+    [GlobalSetup(Target = nameof(LockedPriorityQueue))]
+    public void SetupLockedPriorityQueue()
+    {
+        _locked = new LockedPriorityQueue();
+        Fill(new LockedPriorityQueueOps(_locked));
+    }
+
+    [GlobalSetup(Targets = [nameof(Scheduler), nameof(Scheduler_EnqueueAsync)])]
+    public void SetupScheduler()
+    {
+        var options = new ResponsePrioritisationOptions();
+        options.Capacity = Math.Max(options.Capacity, Held + (2 * Batch));
+        _scheduler = new ResponseReleaseScheduler(options);
+        Fill(new SchedulerOps(_scheduler));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        // Release everything: an in-process run keeps this instance until the next benchmark.
+        _scheduler?.Dispose();
+        _scheduler = null!;
+        _concurrentQueue = null!;
+        _multiLevel = null!;
+        _channel = null!;
+        _locked = null!;
+        _pool = [];
+        GC.Collect();
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
-    public void ConcurrentQueue()
-    {
-        var items = _items;
-        for (int i = 0; i < items.Length; i += Burst)
-        {
-            for (int j = i; j < i + Burst; j++)
-            {
-                _concurrentQueue.Enqueue(items[j]);
-            }
+    public long ConcurrentQueue() => Run(new ConcurrentQueueOps(_concurrentQueue));
 
-            for (int j = 0; j < Burst; j++)
-            {
-                _concurrentQueue.TryDequeue(out _);
-            }
-        }
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public long PrioritizedChannel() => Run(new PrioritizedChannelOps(_channel, _sequence));
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("Extra")]
+    public long LockedPriorityQueue() => Run(new LockedPriorityQueueOps(_locked));
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public long MultiLevelQueue() => Run(new MultiLevelQueueOps(_multiLevel));
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public long Scheduler()
+    {
+        long sink = Run(new SchedulerOps(_scheduler));
+        CheckScheduler();
+        return sink;
     }
 
     [Benchmark(OperationsPerInvoke = Batch)]
-    public void MultiLevelQueue_OneLevel()
+    [BenchmarkCategory("Extra")]
+    public long Scheduler_EnqueueAsync()
     {
-        var items = _items;
-        for (int i = 0; i < items.Length; i += Burst)
-        {
-            for (int j = i; j < i + Burst; j++)
-            {
-                _multiLevel.Enqueue(0, items[j]);
-            }
-
-            for (int j = 0; j < Burst; j++)
-            {
-                _multiLevel.TryDequeue(0, out _);
-            }
-        }
+        long sink = Run(new SchedulerAsyncOps(_scheduler));
+        CheckScheduler();
+        return sink;
     }
 
-    [Benchmark(OperationsPerInvoke = Batch)]
-    public void MultiLevelQueue_FiveLevels()
+    private void Fill<TOps>(TOps ops)
+        where TOps : struct, IQueueOps
     {
-        var items = _items;
-        for (int i = 0; i < items.Length; i += Burst)
+        _pool = ItemPool.Create(Held + ReuseDistance);
+        for (int i = 0; i < Held; i++)
         {
-            for (int j = i; j < i + Burst; j++)
+            if (!ops.TryEnqueue(_pool[i]))
             {
-                var item = items[j];
-                _multiLevel.Enqueue(item.Level, item);
-            }
-
-            for (int j = 0; j < Burst; j++)
-            {
-                _multiLevel.TryDequeueHighest(out _, out _);
+                Fail.Refused(_pool[i]);
             }
         }
+
+        _next = Held;
     }
 
-    [Benchmark(OperationsPerInvoke = Batch)]
-    public void Scheduler_FiveLevels()
+    private long Run<TOps>(TOps ops)
+        where TOps : struct, IQueueOps
     {
-        var items = _items;
-        for (int i = 0; i < items.Length; i += Burst)
+        var pool = _pool;
+        int next = _next;
+        long sink = 0;
+        for (int i = 0; i < Batch; i += Burst)
         {
-            for (int j = i; j < i + Burst; j++)
-            {
-                var item = items[j];
-                _scheduler.TryEnqueue(item.Message, (PriorityLevel)item.Level);
-            }
-
             for (int j = 0; j < Burst; j++)
             {
-                _scheduler.TryDequeue(out _);
-            }
-        }
-    }
-
-    [Benchmark(OperationsPerInvoke = Batch)]
-    public void PrioritizedChannel()
-    {
-        var items = _items;
-        var writer = _prioritizedChannel.Writer;
-        var reader = _prioritizedChannel.Reader;
-        for (int i = 0; i < items.Length; i += Burst)
-        {
-            for (int j = i; j < i + Burst; j++)
-            {
-                writer.TryWrite(items[j]);
-            }
-
-            for (int j = 0; j < Burst; j++)
-            {
-                reader.TryRead(out _);
-            }
-        }
-    }
-
-    [Benchmark(OperationsPerInvoke = Batch)]
-    public void LockedPriorityQueue()
-    {
-        var items = _items;
-        for (int i = 0; i < items.Length; i += Burst)
-        {
-            for (int j = i; j < i + Burst; j++)
-            {
-                var item = items[j];
-                lock (_lock)
+                var item = pool[next];
+                if (++next == pool.Length)
                 {
-                    _priorityQueue.Enqueue(item, (item.Level, _sequence++));
+                    next = 0;
+                }
+
+                if (!ops.TryEnqueue(item))
+                {
+                    Fail.Refused(item);
                 }
             }
 
             for (int j = 0; j < Burst; j++)
             {
-                lock (_lock)
+                if (!ops.TryDequeue(out long check))
                 {
-                    _priorityQueue.TryDequeue(out _, out _);
+                    Fail.Empty(Held + Burst - j);
                 }
+
+                sink += check;
             }
         }
-    }
-}
 
-/// <summary>
-/// Cost per message with two producer threads and two consumer threads sharing the queue.
-/// </summary>
-[MemoryDiagnoser]
-public class QueueConcurrentBenchmarks
-{
-    public const int Messages = 200_000;
-
-    private Item[] _items = [];
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        _items = Enumerable.Range(0, Messages).Select(i => new Item(i % PriorityLevels.Count, new DuisMessage(DuisMessageKind.Response))).ToArray();
+        _next = next;
+        _sink = sink;
+        return sink;
     }
 
-    [Benchmark(Baseline = true, OperationsPerInvoke = Messages)]
-    public void ConcurrentQueue_2P2C()
+    private void CheckScheduler()
     {
-        var queue = new ConcurrentQueue<Item>();
-        Run(item => queue.Enqueue(item), () => queue.TryDequeue(out _));
-    }
-
-    [Benchmark(OperationsPerInvoke = Messages)]
-    public void MultiLevelQueue_2P2C()
-    {
-        var queue = new MultiLevelQueue<Item>(PriorityLevels.Count);
-        Run(item => queue.Enqueue(item.Level, item), () => queue.TryDequeueHighest(out _, out _));
-    }
-
-    [Benchmark(OperationsPerInvoke = Messages)]
-    public void PrioritizedChannel_2P2C()
-    {
-        var channel = Channel.CreateUnboundedPrioritized(new UnboundedPrioritizedChannelOptions<Item> { Comparer = Item.ByLevel });
-        Run(item => channel.Writer.TryWrite(item), () => channel.Reader.TryRead(out _));
-    }
-
-    [Benchmark(OperationsPerInvoke = Messages)]
-    public void LockedPriorityQueue_2P2C()
-    {
-        var queue = new PriorityQueue<Item, int>();
-        var gate = new Lock();
-        Run(
-            item =>
-            {
-                lock (gate)
-                {
-                    queue.Enqueue(item, item.Level);
-                }
-            },
-            () =>
-            {
-                lock (gate)
-                {
-                    return queue.TryDequeue(out _, out _);
-                }
-            });
-    }
-
-    private void Run(Action<Item> enqueue, Func<bool> tryDequeue)
-    {
-        var items = _items;
-        int half = items.Length / 2;
-        long consumed = 0;
-        var threads = new[]
+        if (_scheduler.Count != Held || _scheduler.DuplicatesSuppressed != 0)
         {
-            new Thread(() => { for (int i = 0; i < half; i++) { enqueue(items[i]); } }),
-            new Thread(() => { for (int i = half; i < items.Length; i++) { enqueue(items[i]); } }),
-            new Thread(Consume),
-            new Thread(Consume),
-        };
-        foreach (var thread in threads)
-        {
-            thread.Start();
-        }
-
-        foreach (var thread in threads)
-        {
-            thread.Join();
-        }
-
-        void Consume()
-        {
-            while (Interlocked.Read(ref consumed) < items.Length)
-            {
-                if (tryDequeue())
-                {
-                    Interlocked.Increment(ref consumed);
-                }
-            }
+            Fail.Check($"The scheduler holds {_scheduler.Count} (expected {Held}) and suppressed {_scheduler.DuplicatesSuppressed} duplicates (expected 0).");
         }
     }
-}
-
-/// <summary>A benchmark message with its level.</summary>
-public sealed class Item(int level, DuisMessage message)
-{
-    public static readonly IComparer<Item> ByLevel = Comparer<Item>.Create((a, b) => a.Level.CompareTo(b.Level));
-
-    public int Level { get; } = level;
-
-    public DuisMessage Message { get; } = message;
 }

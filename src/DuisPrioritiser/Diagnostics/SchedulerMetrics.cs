@@ -74,6 +74,11 @@ internal sealed class SchedulerMetrics : IDisposable
 
     public void Released(PriorityLevel level, DuisMessageKind kind, TimeSpan wait)
     {
+        if (!_released.Enabled && !_wait.Enabled)
+        {
+            return;
+        }
+
         var priority = new KeyValuePair<string, object?>(TelemetryTags.Priority, TelemetryTags.Of(level));
         if (_released.Enabled)
         {

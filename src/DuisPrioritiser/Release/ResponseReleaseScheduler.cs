@@ -114,11 +114,16 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             var recovered = _store.OpenAsync().AsTask().GetAwaiter().GetResult();
             Log.BacklogStoreOpened(_logger, _store.GetType().Name, recovered.RecoveredCount);
             _backlog = new LocalBacklog();
-            _remote = new RemoteBacklogBridge(_store, _backlog, _gate, _timeProvider, _logger);
+            _remote = new RemoteBacklogBridge(_store, _backlog, lanes, _gate, _timeProvider, _logger);
         }
 
         _direct = _embedded is { IsDurable: false } && !_intake.Deduplicates;
         _release = new ReleaseCoordinator(_policy, _backlog, _gate, _recovery, lanes, _timeProvider, _remote, _downtime);
+        if (_embedded is not null)
+        {
+            // Recovered messages of throttled alert codes go to their code's lane, like new ones, keeping their order.
+            _release.RouteRecovered();
+        }
 
         // Last: the observable gauges read this instance, so they are registered only once it is fully built
         // (a journal that refuses to open must not leave gauges pointing at a half-built scheduler).
@@ -322,7 +327,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             throw new ArgumentException("Acknowledge a message returned by the scheduler, not a default instance.", nameof(message));
         }
 
-        if (!Enum.IsDefined(outcome))
+        if ((uint)outcome > (uint)ReleaseOutcome.Returned)
         {
             throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Use Handled, DeadLettered or Returned.");
         }
@@ -368,7 +373,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         var levels = new LevelSnapshot[PriorityLevels.Count];
         for (int i = 0; i < levels.Length; i++)
         {
-            levels[i] = new LevelSnapshot((PriorityLevel)i, _release.GetCount(i), _release.GetOldestWait(i, now));
+            levels[i] = new LevelSnapshot((PriorityLevel)i, _release.GetQueuedCount(i), _release.GetOldestWait(i, now));
         }
 
         return new SchedulerSnapshot(levels, _gate.Capacity, _gate.InFlight, _gate.IsCompleted, _timeProvider.GetUtcNow())
@@ -421,7 +426,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
     }
 
-    long ISchedulerGauges.GetDepth(int level) => _release.GetCount(level);
+    long ISchedulerGauges.GetDepth(int level) => _release.GetQueuedCount(level);
 
     long ISchedulerGauges.GetDeferred() => _release.DeferredCount;
 
@@ -439,7 +444,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <see langword="false"/> when a refusal is not the caller's final answer (it will wait for room and try
     /// again): then the refusal is neither logged nor counted, so a waiting writer is counted once, at its outcome.
     /// </param>
-    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level, long token = 0, bool final = true)
+    /// <param name="timestamp">The intake timestamp when the caller already read the clock (duplicate suppression), else 0.</param>
+    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level, long token = 0, bool final = true, long timestamp = 0)
     {
         var status = _gate.TryReserve();
         if (status != EnqueueStatus.Accepted)
@@ -452,10 +458,14 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             return status;
         }
 
-        long timestamp = _timeProvider.GetTimestamp();
+        if (timestamp == 0)
+        {
+            timestamp = _timeProvider.GetTimestamp();
+        }
+
         _intake.Stamp(message, timestamp);
         message.CaptureIntakeTraceContext();
-        _backlog.Add((int)level, new QueuedEntry(message, timestamp, token));
+        _release.Hold((int)level, new QueuedEntry(message, timestamp, token));
         _recovery.OnArrival(_gate.Held, timestamp);
         _metrics.Enqueued(level, message.Kind);
         _gate.NotifyReaders();
@@ -479,12 +489,12 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     {
         if (_remote is not null)
         {
-            return EnqueueRemoteAsync(message, level, default, false, cancellationToken);
+            return EnqueueRemoteAsync(message, level, default, cancellationToken);
         }
 
         if (_embedded!.IsDurable)
         {
-            return EnqueueDurableAsync(message, level, default, false, cancellationToken);
+            return EnqueueDurableAsync(message, level, default, cancellationToken);
         }
 
         return new ValueTask<EnqueueResult>(ToResult(TryEnqueueCore(message, level)));
@@ -523,19 +533,19 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     private EnqueueStatus TryEnqueueChecked(DuisMessage message, PriorityLevel level)
     {
         ThrowIfDurable();
-        if (IsDuplicate(message, out var key, out bool hasKey))
+        if (IsDuplicate(message, out var check))
         {
             return EnqueueStatus.Duplicate;
         }
 
-        var status = TryEnqueueCore(message, level);
-        _intake.Remember(status == EnqueueStatus.Accepted, in key, hasKey);
+        var status = TryEnqueueCore(message, level, timestamp: check.Timestamp);
+        _intake.Remember(status == EnqueueStatus.Accepted, in check);
         return status;
     }
 
-    private bool IsDuplicate(DuisMessage message, out DeduplicationKey key, out bool hasKey)
+    private bool IsDuplicate(DuisMessage message, out DuplicateCheck check)
     {
-        if (!_intake.IsDuplicate(message, out key, out hasKey))
+        if (!_intake.IsDuplicate(message, out check))
         {
             return false;
         }
@@ -546,35 +556,35 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
     private ValueTask<EnqueueResult> EnqueueCheckedAsync(DuisMessage message, PriorityLevel level, CancellationToken cancellationToken)
     {
-        if (IsDuplicate(message, out var key, out bool hasKey))
+        if (IsDuplicate(message, out var check))
         {
             return new ValueTask<EnqueueResult>(EnqueueResult.AcceptedDuplicate);
         }
 
         if (_remote is not null)
         {
-            return EnqueueRemoteAsync(message, level, key, hasKey, cancellationToken);
+            return EnqueueRemoteAsync(message, level, check, cancellationToken);
         }
 
         if (_embedded!.IsDurable)
         {
-            return EnqueueDurableAsync(message, level, key, hasKey, cancellationToken);
+            return EnqueueDurableAsync(message, level, check, cancellationToken);
         }
 
-        var status = TryEnqueueCore(message, level, final: _fullMode == QueueFullMode.Reject);
+        var status = TryEnqueueCore(message, level, final: _fullMode == QueueFullMode.Reject, timestamp: check.Timestamp);
         if (status == EnqueueStatus.Full && _fullMode == QueueFullMode.Wait)
         {
-            return EnqueueWaitingCheckedAsync(message, level, key, hasKey, cancellationToken);
+            return EnqueueWaitingCheckedAsync(message, level, check, cancellationToken);
         }
 
-        _intake.Remember(status == EnqueueStatus.Accepted, in key, hasKey);
+        _intake.Remember(status == EnqueueStatus.Accepted, in check);
         return new ValueTask<EnqueueResult>(ToResult(status));
     }
 
-    private async ValueTask<EnqueueResult> EnqueueWaitingCheckedAsync(DuisMessage message, PriorityLevel level, DeduplicationKey key, bool hasKey, CancellationToken cancellationToken)
+    private async ValueTask<EnqueueResult> EnqueueWaitingCheckedAsync(DuisMessage message, PriorityLevel level, DuplicateCheck check, CancellationToken cancellationToken)
     {
         bool accepted = await EnqueueWaitingAsync(message, level, cancellationToken).ConfigureAwait(false);
-        _intake.Remember(accepted, in key, hasKey);
+        _intake.Remember(accepted, in check);
         return accepted ? EnqueueResult.Accepted : EnqueueResult.RejectedCompleted;
     }
 
@@ -584,7 +594,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// are checked first, so a message that would be refused is not persisted; if the scheduler fills or completes
     /// while the message is being written, its record is cancelled.
     /// </summary>
-    private async ValueTask<EnqueueResult> EnqueueDurableAsync(DuisMessage message, PriorityLevel level, DeduplicationKey key, bool hasKey, CancellationToken cancellationToken)
+    private async ValueTask<EnqueueResult> EnqueueDurableAsync(DuisMessage message, PriorityLevel level, DuplicateCheck check, CancellationToken cancellationToken)
     {
         var store = _embedded!;
         var status = await _gate.WaitForRoomAsync(_fullMode == QueueFullMode.Wait, cancellationToken).ConfigureAwait(false);
@@ -642,7 +652,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             // closing, so a cancelling record could be lost and the message recovered after the caller was told "not
             // accepted". Not accepted must mean not journaled: it is accepted, stays in the journal and is released
             // at the next start (like every message still held at shutdown).
-            _intake.Remember(true, in key, hasKey);
+            _intake.Remember(true, in check);
             _metrics.Enqueued(level, message.Kind);
             return EnqueueResult.Accepted;
         }
@@ -655,12 +665,12 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             return ToResult(status);
         }
 
-        _intake.Remember(true, in key, hasKey);
+        _intake.Remember(true, in check);
         return EnqueueResult.Accepted;
     }
 
     /// <summary>Intake into a remote store: admitted against the global held count, appended in a batch with concurrent intake.</summary>
-    private async ValueTask<EnqueueResult> EnqueueRemoteAsync(DuisMessage message, PriorityLevel level, DeduplicationKey key, bool hasKey, CancellationToken cancellationToken)
+    private async ValueTask<EnqueueResult> EnqueueRemoteAsync(DuisMessage message, PriorityLevel level, DuplicateCheck check, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -700,7 +710,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         AppendOutcome outcome;
         try
         {
-            outcome = await _remote!.AppendAsync(message, level, message.ReceivedAt, hasKey ? key.ToString() : null, cancellationToken).ConfigureAwait(false);
+            outcome = await _remote!.AppendAsync(message, level, message.ReceivedAt, check.HasKey ? check.Key.ToString() : null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -711,12 +721,12 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         switch (outcome)
         {
             case AppendOutcome.Accepted:
-                _intake.Remember(true, in key, hasKey);
+                _intake.Remember(true, in check);
                 _recovery.OnArrival(Count, timestamp);
                 _metrics.Enqueued(level, message.Kind);
                 return EnqueueResult.Accepted;
             case AppendOutcome.Duplicate:
-                _intake.Remember(true, in key, hasKey);
+                _intake.Remember(true, in check);
                 _metrics.Duplicate(message.Kind);
                 return EnqueueResult.AcceptedDuplicate;
             default:

@@ -389,6 +389,48 @@ public class ResponseReleaseSchedulerJournalTests
 
     private static string Tag(int i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    [Test]
+    public async Task Reopen_ThrottledAlertCode_RecoveredMessagesStayThrottledAndInOrder()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        ResponseReleaseScheduler OpenThrottled()
+        {
+            var options = new ResponsePrioritisationOptions();
+            options.Journal.Directory = _directory.Path;
+            options.Traffic.AlertCodes["8F35"] = new() { Normal = { Rate = 1 } };
+            return new ResponseReleaseScheduler(options, timeProvider: time);
+        }
+
+        await using (var scheduler = OpenThrottled())
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.That(await scheduler.EnqueueAsync(Alert(i, "8F35")), Is.True);
+            }
+
+            Assert.That(await scheduler.EnqueueAsync(Alert(3, "8F36")), Is.True);
+        }
+
+        await using var restarted = OpenThrottled();
+        Assert.That(restarted.GetSnapshot().DeferredCount, Is.EqualTo(3), "recovered throttled alerts wait in their code's lane");
+        var first = DrainAll(restarted);
+        Assert.That(first.Select(r => r.Message.RequestId), Is.EqualTo(new[] { Tag(0), Tag(3) }), "one token for 8F35; 8F36 is not held up");
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(DrainAll(restarted).Select(r => r.Message.RequestId), Is.EqualTo(new[] { Tag(1) }));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(DrainAll(restarted).Select(r => r.Message.RequestId), Is.EqualTo(new[] { Tag(2) }));
+        Assert.That(restarted.Count, Is.Zero);
+    }
+
+    private static DuisMessage Alert(int i, string code)
+        => new(DuisMessageKind.DeviceAlert, System.Text.Encoding.UTF8.GetBytes("<raw " + i + "/>"))
+        {
+            AlertCode = DuisCode.Parse(code),
+            ResponseCode = DuisCode.Parse("I0"),
+            RequestId = Tag(i),
+        };
+
     private static DuisMessage Tagged(int i, string srv = "4.1.1")
         => new(DuisMessageKind.Response, System.Text.Encoding.UTF8.GetBytes("<raw " + i + "/>"))
         {

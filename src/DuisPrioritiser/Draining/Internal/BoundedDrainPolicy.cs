@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using DuisPrioritiser.Classification;
 
 namespace DuisPrioritiser.Draining.Internal;
@@ -159,6 +160,13 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
         // 3. The inner policy, blind to throttled levels.
         if (eligible == occupied)
         {
+            if (_inner is StrictPriorityDrainPolicy)
+            {
+                // The default inner policy, inlined: the highest occupied level.
+                level = (PriorityLevel)BitOperations.TrailingZeroCount(occupied);
+                return true;
+            }
+
             return _inner.TrySelectLevel(in state, out level);
         }
 
@@ -190,7 +198,10 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
             }
         }
 
-        _inner.OnReleased(level, in state);
+        if (_inner is not StrictPriorityDrainPolicy)
+        {
+            _inner.OnReleased(level, in state);
+        }
     }
 
     public long GetReleaseDelay(in DrainState state)

@@ -9,19 +9,33 @@ using DuisPrioritiser.Storage.Internal;
 namespace DuisPrioritiser.Release.Internal;
 
 /// <summary>
-/// Per-alert-code release-rate limits. A drain policy sees only levels, so per-code limits are applied by the
-/// scheduler at release: a released message whose code is out of tokens is moved, with its original enqueue time,
-/// into its code's lane (a lock-free FIFO) instead of being handed out; it stays counted as held, so nothing is lost
-/// and <see cref="IResponseReleaseScheduler.Completion"/> waits for it. A lane's head is released once its next
-/// token is due, ahead of any message of a lower priority than the highest level the lane has held.
+/// Per-alert-code release-rate limits. A drain policy sees only levels, so per-code limits are applied to where the
+/// messages are held: every message of a throttled code is routed <b>at intake</b> into its code's lane for its
+/// level (a lock-free FIFO), instead of the level's queue, and a lane's head is released only when the code's next
+/// token is due. It stays counted as held, so nothing is lost and <see cref="IResponseReleaseScheduler.Completion"/>
+/// waits for it.
 /// </summary>
 /// <remarks>
-/// <para>The lanes are one immutable set (a frozen map from code to lane) read through a volatile reference, so a
-/// lookup is O(1) and a release checks at most one lane per configured code. <see cref="Retune"/> builds a new set
-/// under a lock (rare: a configuration change) and publishes it with one write: a lane keeps its parked messages
-/// and gets its new buckets; a code no longer limited keeps its lane, without buckets, so what it holds drains at
-/// once; a new code gets a new lane. A reader that parks into a lane of the old set parks into the same lane object,
-/// so nothing is lost across a change.</para>
+/// <para><b>Order within a code.</b> All messages of a code and level pass through one linearizable FIFO, and a
+/// reader releases only that FIFO's head; so if one message's enqueue returned before another's began, the first is
+/// released first. (Routing at release instead, "pass if the lane is empty and a token is free, else park", is not
+/// atomic with the level dequeue: with two readers, a later message could pass while an earlier one was being
+/// parked, or two parks could land out of order.) A throttle may reorder different codes, never one code.</para>
+/// <para><b>What the policy sees.</b> A lane's messages count in their level's depth and oldest wait
+/// (<see cref="GetCount"/>, <see cref="TryGetOldestTimestamp"/>); a level is occupied for the policy when its queue
+/// holds messages or one of its lanes has a due head (<see cref="GetDueMask"/>), so a throttled code never blocks
+/// the levels below it while it waits for a token.</para>
+/// <para><b>Tokens.</b> One bucket per code and mode, shared by the code's levels. A reader tests for a token,
+/// dequeues the head, then charges the token; two readers racing for the last token may both release, leaving a
+/// debt that delays the next token, so the long-run rate holds.</para>
+/// <para>The lanes are one immutable set (a frozen map from code to lane) read through a volatile reference, so
+/// routing is one O(1) lookup, and only when a throttle is configured; with none (the default) the scheduler skips
+/// this type entirely. <see cref="Retune"/> builds a new set under a lock (rare: a configuration change) and
+/// publishes it with one write: a lane keeps what it holds and gets its new buckets; a code no longer limited keeps
+/// its lane while it holds messages, without buckets, so what it holds drains at once and later ones queue behind it;
+/// a new code gets a new lane (messages of that code already in a level's queue are released from there, so only at
+/// the moment of such a change can one code's older and newer messages cross). A producer that routes into a lane of
+/// the old set routes into the same lane object, so nothing is lost across a change.</para>
 /// </remarks>
 internal sealed class AlertCodeLanes
 {
@@ -33,8 +47,10 @@ internal sealed class AlertCodeLanes
         _set = new LaneSet(lanes);
     }
 
+    /// <summary>Gets a value indicating whether no code is throttled and no lane holds anything (nothing is routed here).</summary>
     public bool IsEmpty => Volatile.Read(ref _set).Lanes.Length == 0;
 
+    /// <summary>Gets the number of messages held in lanes.</summary>
     public long DeferredCount
     {
         get
@@ -42,7 +58,7 @@ internal sealed class AlertCodeLanes
             long total = 0;
             foreach (var lane in Volatile.Read(ref _set).Lanes)
             {
-                total += lane.Queue.Count;
+                total += lane.Count;
             }
 
             return total;
@@ -99,7 +115,7 @@ internal sealed class AlertCodeLanes
         // A lane whose code is no longer limited keeps draining what it holds, without buckets.
         foreach (var lane in existing)
         {
-            if (!kept.Contains(lane.Code) && lane.Queue.Count > 0)
+            if (!kept.Contains(lane.Code) && lane.HasAny)
             {
                 lane.SetBuckets(null, null);
                 lanes.Add(lane);
@@ -109,57 +125,103 @@ internal sealed class AlertCodeLanes
         return lanes;
     }
 
-    /// <summary>Decides whether a message just dequeued may go out now (taking its code's token); if not, parks it.</summary>
-    public bool TryPassOrPark(in QueuedEntry entry, PriorityLevel level, TrafficMode mode, long now)
+    /// <summary>Holds <paramref name="entry"/> in its code's lane when its code is throttled; otherwise returns <see langword="false"/> and the caller queues it at its level.</summary>
+    public bool TryHold(int level, in QueuedEntry entry)
     {
         var code = entry.Message.AlertCode;
         if (code.IsNone || !Volatile.Read(ref _set).ByCode.TryGetValue(code, out var lane))
         {
-            return true;
+            return false;
         }
 
-        var bucket = lane.Bucket(mode);
-        if (bucket is null || (lane.Queue.Count == 0 && bucket.TryAcquire(now)))
-        {
-            return true;
-        }
-
-        // Keep the code's FIFO order: once a lane holds messages, later ones queue behind them.
-        lane.Park(entry, level);
-        return false;
+        lane.Queues[level].Enqueue(entry);
+        return true;
     }
 
-    /// <summary>Takes a parked message whose token is due, of a level at least as high as <paramref name="lowestLevel"/>.</summary>
-    public bool TryTakeDue(TrafficMode mode, long now, PriorityLevel lowestLevel, out ParkedEntry parked)
+    /// <summary>Takes the head of a lane of <paramref name="level"/> whose code has a token due, charging the token.</summary>
+    public bool TryTakeDue(int level, TrafficMode mode, long now, out QueuedEntry entry)
     {
         foreach (var lane in Volatile.Read(ref _set).Lanes)
         {
-            // Judge by the level of the message at the lane's head (an O(1) peek), not by any level the lane ever
-            // held, so that a lane which once parked a High message does not later let Bulk through ahead of Normal.
-            if (!lane.Queue.TryPeek(out var head) || head.Level > lowestLevel)
+            var queue = lane.Queues[level];
+            if (queue.IsEmpty)
             {
                 continue;
             }
 
             var bucket = lane.Bucket(mode);
-            if ((bucket is null || bucket.HasToken(now)) && lane.Queue.TryDequeue(out parked))
+            if ((bucket is null || bucket.HasToken(now)) && queue.TryDequeue(out entry))
             {
                 bucket?.Consume(now);
                 return true;
             }
         }
 
-        parked = default;
+        entry = default;
         return false;
     }
 
-    /// <summary>Gets the ticks until some parked message's token is due: 0 if now, <see cref="long.MaxValue"/> when none is parked.</summary>
+    /// <summary>Gets the levels with a lane whose head could be released now.</summary>
+    public int GetDueMask(TrafficMode mode, long now)
+    {
+        int mask = 0;
+        foreach (var lane in Volatile.Read(ref _set).Lanes)
+        {
+            var bucket = lane.Bucket(mode);
+            if (bucket is not null && !bucket.HasToken(now))
+            {
+                continue;
+            }
+
+            for (int level = 0; level < PriorityLevels.Count; level++)
+            {
+                if (!lane.Queues[level].IsEmpty)
+                {
+                    mask |= 1 << level;
+                }
+            }
+        }
+
+        return mask;
+    }
+
+    /// <summary>Gets the number of messages of <paramref name="level"/> held in lanes, due or not.</summary>
+    public long GetCount(int level)
+    {
+        long total = 0;
+        foreach (var lane in Volatile.Read(ref _set).Lanes)
+        {
+            total += lane.Queues[level].Count;
+        }
+
+        return total;
+    }
+
+    /// <summary>Reads the enqueue timestamp of the oldest lane-held message of <paramref name="level"/>.</summary>
+    public bool TryGetOldestTimestamp(int level, out long timestamp)
+    {
+        bool found = false;
+        timestamp = long.MaxValue;
+        foreach (var lane in Volatile.Read(ref _set).Lanes)
+        {
+            var queue = lane.Queues[level];
+            if (!queue.IsEmpty && queue.TryPeek(out var head) && head.Message is not null)
+            {
+                timestamp = Math.Min(timestamp, head.EnqueuedTimestamp);
+                found = true;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Gets the ticks until some lane-held message's token is due: 0 if now, <see cref="long.MaxValue"/> when none is held.</summary>
     public long GetDelay(TrafficMode mode, long now)
     {
         long delay = long.MaxValue;
         foreach (var lane in Volatile.Read(ref _set).Lanes)
         {
-            if (lane.Queue.Count > 0)
+            if (lane.HasAny)
             {
                 delay = Math.Min(delay, lane.Bucket(mode)?.GetDelay(now) ?? 0);
             }
@@ -168,22 +230,26 @@ internal sealed class AlertCodeLanes
         return delay;
     }
 
-    /// <summary>Removes every parked message, ignoring tokens (shutdown).</summary>
-    public bool TryTakeAny(out ParkedEntry parked)
+    /// <summary>Removes a lane-held message, ignoring tokens (shutdown), highest level first.</summary>
+    public bool TryTakeAny(out QueuedEntry entry, out PriorityLevel level)
     {
-        foreach (var lane in Volatile.Read(ref _set).Lanes)
+        var lanes = Volatile.Read(ref _set).Lanes;
+        for (int i = 0; i < PriorityLevels.Count; i++)
         {
-            if (lane.Queue.TryDequeue(out parked))
+            foreach (var lane in lanes)
             {
-                return true;
+                if (lane.Queues[i].TryDequeue(out entry))
+                {
+                    level = (PriorityLevel)i;
+                    return true;
+                }
             }
         }
 
-        parked = default;
+        entry = default;
+        level = default;
         return false;
     }
-
-    internal readonly record struct ParkedEntry(QueuedEntry Entry, PriorityLevel Level);
 
     private sealed class LaneSet(Lane[] lanes)
     {
@@ -192,13 +258,41 @@ internal sealed class AlertCodeLanes
         public FrozenDictionary<DuisCode, Lane> ByCode { get; } = lanes.ToFrozenDictionary(static lane => lane.Code);
     }
 
-    private sealed class Lane(DuisCode code, TokenBucket? normal, TokenBucket? recovery)
+    private sealed class Lane
     {
-        private Buckets _buckets = new(normal, recovery);
+        private Buckets _buckets;
 
-        public DuisCode Code { get; } = code;
+        public Lane(DuisCode code, TokenBucket? normal, TokenBucket? recovery)
+        {
+            Code = code;
+            _buckets = new Buckets(normal, recovery);
+            Queues = new LevelQueue<QueuedEntry>[PriorityLevels.Count];
+            for (int i = 0; i < Queues.Length; i++)
+            {
+                Queues[i] = new LevelQueue<QueuedEntry>();
+            }
+        }
 
-        public LevelQueue<ParkedEntry> Queue { get; } = new();
+        public DuisCode Code { get; }
+
+        /// <summary>Gets one FIFO per level (a code's messages normally share one level; a custom classifier may spread them).</summary>
+        public LevelQueue<QueuedEntry>[] Queues { get; }
+
+        public long Count
+        {
+            get
+            {
+                long total = 0;
+                foreach (var queue in Queues)
+                {
+                    total += queue.Count;
+                }
+
+                return total;
+            }
+        }
+
+        public bool HasAny => Count > 0;
 
         public TokenBucket? Bucket(TrafficMode mode)
         {
@@ -207,8 +301,6 @@ internal sealed class AlertCodeLanes
         }
 
         public void SetBuckets(TokenBucket? normalBucket, TokenBucket? recoveryBucket) => Volatile.Write(ref _buckets, new Buckets(normalBucket, recoveryBucket));
-
-        public void Park(in QueuedEntry entry, PriorityLevel level) => Queue.Enqueue(new ParkedEntry(entry, level));
     }
 
     private sealed record Buckets(TokenBucket? Normal, TokenBucket? Recovery);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DuisPrioritiser.Classification;
 using DuisPrioritiser.Diagnostics;
 using DuisPrioritiser.Draining;
@@ -24,13 +25,11 @@ namespace DuisPrioritiser.Release.Internal;
 /// </remarks>
 internal sealed class ReleaseCoordinator : IDrainStateSource
 {
-    /// <summary>How many messages one dequeue call may move into per-code lanes before giving up its turn.</summary>
-    private const int MaxParksPerCall = 64;
-
     /// <summary>How often readers re-ask a policy that holds every level back without saying for how long (every 10 ms).</summary>
     private const long CustomPolicyPollsPerSecond = 100;
 
     private readonly IDrainPolicy _policy;
+    private readonly BoundedDrainPolicy? _defaultPolicy; // the built-in traffic policy, called without interface dispatch
     private readonly LocalBacklog _backlog;
     private readonly BacklogGate _gate;
     private readonly RecoveryModeController _recovery;
@@ -42,6 +41,7 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
     public ReleaseCoordinator(IDrainPolicy policy, LocalBacklog backlog, BacklogGate gate, RecoveryModeController recovery, AlertCodeLanes lanes, TimeProvider timeProvider, RemoteBacklogBridge? remote, BackendDowntime downtime)
     {
         _policy = policy;
+        _defaultPolicy = policy as BoundedDrainPolicy;
         _backlog = backlog;
         _gate = gate;
         _recovery = recovery;
@@ -64,14 +64,63 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
     /// <summary>Gets the number of messages held: this scheduler's, plus (with a shared store) the store's unclaimed ones.</summary>
     public long HeldCount => _remote is null ? _gate.Held : _gate.Held + _remote.TotalDepth;
 
-    public long GetCount(int level) => _remote is null ? _backlog.GetCount(level) : _backlog.GetCount(level) + _remote.GetDepth(level);
+    /// <summary>Gets the depth of <paramref name="level"/> the drain policy sees: its queue plus its throttled codes' lanes.</summary>
+    public long GetCount(int level) => _lanes.IsEmpty ? GetQueuedCount(level) : GetQueuedCount(level) + _lanes.GetCount(level);
 
-    public int GetOccupancyMask() => _remote is null ? _backlog.GetOccupancyMask() : _backlog.GetOccupancyMask() | _remote.GetOccupancyMask();
+    /// <summary>Gets the depth of <paramref name="level"/> outside the throttled codes' lanes (snapshots and gauges count those as deferred).</summary>
+    public long GetQueuedCount(int level) => _remote is null ? _backlog.GetCount(level) : _backlog.GetCount(level) + _remote.GetDepth(level);
+
+    /// <summary>Gets the levels with releasable work: a level's queue holds messages, or one of its throttled codes' lanes has a due head.</summary>
+    public int GetOccupancyMask()
+    {
+        int mask = _backlog.GetOccupancyMask();
+        if (!_lanes.IsEmpty)
+        {
+            mask |= _lanes.GetDueMask(_recovery.Mode, _timeProvider.GetTimestamp());
+        }
+
+        return _remote is null ? mask : mask | _remote.GetOccupancyMask();
+    }
+
+    /// <summary>Holds an accepted message: in its alert code's lane when that code is throttled, else in its level's queue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Hold(int level, in QueuedEntry entry)
+    {
+        if (_lanes.IsEmpty || !_lanes.TryHold(level, in entry))
+        {
+            _backlog.Add(level, in entry);
+        }
+    }
+
+    /// <summary>Moves what a store recovered into its lanes when its code is throttled (at construction, before any reader or writer).</summary>
+    public void RouteRecovered()
+    {
+        if (_lanes.IsEmpty)
+        {
+            return;
+        }
+
+        for (int level = 0; level < PriorityLevels.Count; level++)
+        {
+            // Take exactly what is held now and hold each again: the others go back to the queue's tail in order.
+            for (long n = _backlog.GetCount(level); n > 0 && _backlog.TryTake(level, out var entry); n--)
+            {
+                Hold(level, in entry);
+            }
+        }
+    }
 
     public TimeSpan GetOldestWait(int level, long now)
     {
         var wait = TimeSpan.Zero;
-        if (_backlog.TryGetOldestTimestamp(level, out long oldest))
+        bool found = _backlog.TryGetOldestTimestamp(level, out long oldest);
+        if (!_lanes.IsEmpty && _lanes.TryGetOldestTimestamp(level, out long held) && (!found || held < oldest))
+        {
+            oldest = held;
+            found = true;
+        }
+
+        if (found)
         {
             wait = _timeProvider.GetElapsedTime(oldest, now);
         }
@@ -112,39 +161,31 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
         long now = _timeProvider.GetTimestamp();
         _recovery.Evaluate(HeldCount, now);
         var state = new DrainState(this, now, _timeProvider);
-        var mode = _recovery.Mode;
-        int parks = 0;
 
-        // A chosen level can turn out empty when another consumer wins the race for its last message;
-        // then ask the policy again, at most once per level (parking a throttled code does not use up a try).
+        // A chosen level can turn out empty when another consumer wins the race for its last message (or for a
+        // throttled code's token); then ask the policy again, at most once per level.
         for (int attempt = 0; attempt <= PriorityLevels.Count; attempt++)
         {
-            if (!_policy.TrySelectLevel(in state, out var level) || !PriorityLevels.IsDefined(level))
+            PriorityLevel level;
+            if (!(_defaultPolicy is not null ? _defaultPolicy.TrySelectLevel(in state, out level) : _policy.TrySelectLevel(in state, out level))
+                || !PriorityLevels.IsDefined(level))
             {
                 break;
             }
 
-            if (!_lanes.IsEmpty && _lanes.TryTakeDue(mode, now, level, out var due))
+            // Throttled codes' lanes first: their heads are due (rate-limited, so they cannot starve the level).
+            if ((!_lanes.IsEmpty && _lanes.TryTakeDue((int)level, _recovery.Mode, now, out var entry))
+                || _backlog.TryTake((int)level, out entry))
             {
-                _policy.OnReleased(due.Level, in state);
-                message = Release(due.Entry, due.Level, now);
-                return true;
-            }
-
-            if (_backlog.TryTake((int)level, out var entry))
-            {
-                if (!_lanes.IsEmpty && !_lanes.TryPassOrPark(in entry, level, mode, now))
+                if (_defaultPolicy is not null)
                 {
-                    if (++parks >= MaxParksPerCall)
-                    {
-                        break;
-                    }
-
-                    attempt--;
-                    continue;
+                    _defaultPolicy.OnReleased(level, in state);
+                }
+                else
+                {
+                    _policy.OnReleased(level, in state);
                 }
 
-                _policy.OnReleased(level, in state);
                 message = Release(entry, level, now);
                 return true;
             }
@@ -155,13 +196,6 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
                 _remote.RequestClaim((int)level);
                 break;
             }
-        }
-
-        if (!_lanes.IsEmpty && _lanes.TryTakeDue(mode, now, PriorityLevel.Bulk, out var parked))
-        {
-            _policy.OnReleased(parked.Level, in state);
-            message = Release(parked.Entry, parked.Level, now);
-            return true;
         }
 
         message = default;
@@ -181,9 +215,9 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
             }
         }
 
-        if (_lanes.TryTakeAny(out var parked))
+        if (_lanes.TryTakeAny(out var held, out var heldLevel))
         {
-            message = Release(parked.Entry, parked.Level, now);
+            message = Release(held, heldLevel, now);
             return true;
         }
 

@@ -39,6 +39,7 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
 
     private readonly IBacklogStore _store;
     private readonly LocalBacklog _buffer;
+    private readonly AlertCodeLanes _lanes;
     private readonly BacklogGate _gate;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -52,10 +53,11 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
     private readonly IBacklogChangeNotifier? _notifier;
     private int _disposed;
 
-    public RemoteBacklogBridge(IBacklogStore store, LocalBacklog buffer, BacklogGate gate, TimeProvider timeProvider, ILogger logger)
+    public RemoteBacklogBridge(IBacklogStore store, LocalBacklog buffer, AlertCodeLanes lanes, BacklogGate gate, TimeProvider timeProvider, ILogger logger)
     {
         _store = store;
         _buffer = buffer;
+        _lanes = lanes;
         _gate = gate;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -205,7 +207,12 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
                 long age = (long)((utcNow - claimed.EnqueuedAt).TotalSeconds * _timeProvider.TimestampFrequency);
                 _claimed[claimed.Id] = 0;
                 _gate.AddHeld();
-                _buffer.Add(level, new QueuedEntry(claimed.Message, now - Math.Max(0, age), claimed.Id, claimed.Attempts));
+                var entry = new QueuedEntry(claimed.Message, now - Math.Max(0, age), claimed.Id, claimed.Attempts);
+                if (_lanes.IsEmpty || !_lanes.TryHold(level, in entry))
+                {
+                    // A throttled code's claimed messages wait in its lane, in claim order, like local intake.
+                    _buffer.Add(level, in entry);
+                }
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

@@ -19,7 +19,8 @@ namespace DuisPrioritiser.Release.Internal;
 /// </remarks>
 internal sealed class SchedulerIntake
 {
-    private readonly IPriorityClassifier _classifier;
+    private readonly IPriorityClassifier? _classifier; // a custom classifier; null: the built-in chain, called directly
+    private readonly RuleBasedPriorityClassifier? _overrides; // the explicit overrides of the built-in chain; null when there are none
     private readonly PriorityLevel _defaultLevel;
     private readonly DuisReaderLimits _readerLimits;
     private readonly DuplicateWindow? _duplicates;
@@ -30,7 +31,11 @@ internal sealed class SchedulerIntake
     public SchedulerIntake(ResponsePrioritisationOptions options, IPriorityClassifier? classifier, TimeProvider timeProvider, ILogger logger)
     {
         _defaultLevel = options.DefaultLevel;
-        _classifier = classifier ?? PriorityClassifier.Combine(options.DefaultLevel, new RuleBasedPriorityClassifier(options.Overrides), DuisDefaultPriorityClassifier.Instance);
+        // The built-in chain (overrides, then the DUIS defaults, then DefaultLevel) is called directly rather than
+        // through a chain of interfaces: sealed types the JIT can inline, and no override lookups when there are none.
+        _classifier = classifier;
+        var overrides = classifier is null ? new RuleBasedPriorityClassifier(options.Overrides) : null;
+        _overrides = overrides is { RuleCount: > 0 } ? overrides : null;
         _readerLimits = DuisReaderLimits.From(options.Reader, nameof(options));
         _timeProvider = timeProvider;
         _logger = logger;
@@ -47,7 +52,20 @@ internal sealed class SchedulerIntake
     public long DuplicatesSuppressed => _duplicates?.SuppressedCount ?? 0;
 
     public PriorityLevel Classify(DuisMessage message)
-        => _classifier.TryClassify(message, out var level) && PriorityLevels.IsDefined(level) ? level : _defaultLevel;
+    {
+        PriorityLevel level;
+        if (_classifier is not null)
+        {
+            return _classifier.TryClassify(message, out level) && PriorityLevels.IsDefined(level) ? level : _defaultLevel;
+        }
+
+        if (_overrides is not null && _overrides.TryClassify(message, out level) && PriorityLevels.IsDefined(level))
+        {
+            return level;
+        }
+
+        return DuisDefaultPriorityClassifier.Instance.TryClassify(message, out level) && PriorityLevels.IsDefined(level) ? level : _defaultLevel;
+    }
 
     /// <summary>Reads raw bytes; logs a refusal. Never throws for bad input.</summary>
     public bool TryRead(ReadOnlyMemory<byte> xml, out DuisMessage message, out DuisParseError error)
@@ -63,18 +81,21 @@ internal sealed class SchedulerIntake
         return false;
     }
 
-    /// <summary>Says whether <paramref name="message"/> repeats one accepted recently (and logs it); gives its key for <see cref="Remember"/>.</summary>
-    public bool IsDuplicate(DuisMessage message, out DeduplicationKey key, out bool hasKey)
+    /// <summary>
+    /// Says whether <paramref name="message"/> repeats one accepted recently (and logs it). The lookup reads the clock
+    /// once; <paramref name="check"/> carries that timestamp for <see cref="Remember"/> and the enqueue (one clock read
+    /// per message).
+    /// </summary>
+    public bool IsDuplicate(DuisMessage message, out DuplicateCheck check)
     {
-        if (_duplicates is null || !DeduplicationKey.TryCreate(message, out key))
+        if (_duplicates is null || !DeduplicationKey.TryCreate(message, out var key))
         {
-            key = default;
-            hasKey = false;
+            check = default;
             return false;
         }
 
-        hasKey = true;
-        if (!_duplicates.TrySuppress(key))
+        check = new DuplicateCheck(key, key.GetHashCode(), _timeProvider.GetTimestamp());
+        if (!_duplicates.TrySuppress(in check.Key, check.Hash, check.Timestamp))
         {
             return false;
         }
@@ -83,12 +104,12 @@ internal sealed class SchedulerIntake
         return true;
     }
 
-    /// <summary>Remembers the key of an accepted message.</summary>
-    public void Remember(bool accepted, in DeduplicationKey key, bool hasKey)
+    /// <summary>Remembers the key of an accepted message, as of its intake timestamp.</summary>
+    public void Remember(bool accepted, in DuplicateCheck check)
     {
-        if (hasKey && accepted)
+        if (check.HasKey && accepted)
         {
-            _duplicates!.Add(key);
+            _duplicates!.Add(in check.Key, check.Hash, check.Timestamp);
         }
     }
 
@@ -133,4 +154,16 @@ internal sealed class SchedulerIntake
 
         public long Timestamp { get; } = timestamp;
     }
+}
+
+/// <summary>A message's duplicate key, its hash and the intake timestamp it was looked up at; default when it has no key or suppression is off.</summary>
+internal readonly struct DuplicateCheck(DeduplicationKey key, int hash, long timestamp)
+{
+    public readonly DeduplicationKey Key = key;
+    public readonly int Hash = hash;
+
+    /// <summary>The intake timestamp the lookup used; 0 when no lookup was made (the enqueue reads the clock itself).</summary>
+    public readonly long Timestamp = timestamp;
+
+    public bool HasKey => Key.Id is not null;
 }
