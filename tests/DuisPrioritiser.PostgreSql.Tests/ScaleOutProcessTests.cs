@@ -132,14 +132,18 @@ public sealed class ScaleOutProcessTests
 
         var accepted = new HashSet<string>();
         int unavailable = 0;
-        // Accept batches before, during and after the crash-restart: until it has finished and 10 more batches went in.
+        // Accept batches before, during and after a crash (pg_ctl stop -m immediate) and restart: the server stays down
+        // until intake has answered "unavailable" a few times (a plain restart-immediate can be over between two
+        // batches on a quiet machine), then comes back; the loop ends 10 batches after it is back.
         Task? restart = null;
+        bool down = false;
         int afterRestart = 0;
         for (int n = 0; afterRestart < 10 && n < 100_000; n += 20)
         {
             if (n == 200)
             {
-                restart = Task.Run(() => PostgresServer.Control("restart-immediate"));
+                await Task.Run(() => PostgresServer.Control("kill-immediate"));
+                down = true;
             }
 
             if (restart is { IsCompleted: true })
@@ -166,6 +170,12 @@ public sealed class ScaleOutProcessTests
                 catch (BacklogStoreUnavailableException)
                 {
                     unavailable++; // intake answers "unavailable"; the DCC redelivers (here: the loop retries)
+                    if (down && unavailable >= 3)
+                    {
+                        down = false;
+                        restart = Task.Run(() => PostgresServer.Control("resume"));
+                    }
+
                     await Task.Delay(100);
                 }
             }
@@ -173,6 +183,7 @@ public sealed class ScaleOutProcessTests
             await Task.Delay(10);
         }
 
+        Assert.That(restart, Is.Not.Null, "the server was crashed and resumed");
         await restart!;
         await WaitUntilAsync(() => Acked(events).IsSupersetOf(accepted), TimeSpan.FromSeconds(60));
         foreach (var host in hosts)

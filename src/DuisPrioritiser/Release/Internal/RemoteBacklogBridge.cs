@@ -96,7 +96,16 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
         }
     }
 
-    public long GetDepth(int level) => Math.Max(0, _store.GetLevelState((PriorityLevel)level).Depth);
+    /// <summary>
+    /// Gets the store's unclaimed messages at <paramref name="level"/>; while a claim of the level is under way it reads
+    /// at least 1, because the store may already count the claimed messages as gone before they are held here, and in
+    /// that moment the policy must not see the level as empty and release lower work instead.
+    /// </summary>
+    public long GetDepth(int level)
+    {
+        long depth = Math.Max(0, _store.GetLevelState((PriorityLevel)level).Depth);
+        return depth == 0 && Volatile.Read(ref _claiming[level]) != 0 ? 1 : depth;
+    }
 
     public int GetOccupancyMask()
     {
