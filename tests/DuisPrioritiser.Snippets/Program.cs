@@ -7,25 +7,24 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddSingleton<IMyBackEnd, MyBackEnd>();
 builder.Services
     .AddResponsePrioritisation(builder.Configuration.GetSection("DuisPrioritiser"))
-    .UseHandler<BackEndForwarder>()            // push mode: a hosted loop calls your IResponseHandler
+    .AddDuisIntake(builder.Configuration.GetSection("DuisIntake"))   // DuisPrioritiser.AspNetCore: Retry-After, client certificates
+    .UseHandler<BackEndForwarder>()            // push mode: a hosted loop calls your IResponseHandler (one scope per message)
     .UseFileJournal("/var/lib/adapter/duis")   // optional: durable before you acknowledge the DCC
     .AddHealthCheck();                          // optional (DuisPrioritiser.HealthChecks): Degraded while recovering
+builder.Services.AddAuthentication(/* your operators' scheme */);
+builder.Services.AddAuthorizationBuilder().AddPolicy("DuisOperators", p => p.RequireRole("duis-operator"));
 
 var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
 
-// Your HTTPS receive endpoint: read + classify + enqueue in one call; never throws for bad input.
-app.MapPost("/duis", async (HttpRequest request, IResponseReleaseScheduler scheduler, CancellationToken ct) =>
-{
-    using var body = new MemoryStream();
-    await request.Body.CopyToAsync(body, ct);   // put a size limit in front of this in production
-    IntakeResult result = await scheduler.EnqueueAsync(body.ToArray(), ct);
-    return result.Status switch
-    {
-        IntakeStatus.Accepted or IntakeStatus.AcceptedDuplicate => Results.NoContent(), // safe to acknowledge
-        IntakeStatus.RejectedInvalid => Results.BadRequest(result.Error.Message),
-        _ => Results.StatusCode(503),                                                   // the DCC retries later
-    };
-});
+// The receive endpoint: streams the body under the reader's size limit, then read + classify + enqueue.
+// 204 when accepted (durable first, with a journal or PostgreSQL), 400 problem+json for invalid XML, 413/415,
+// 503 + Retry-After when full, completing or the store is unavailable: the DCC keeps what it was not given a 2xx for.
+app.MapDuisIntake("/duis");
+
+// Operators only: snapshot, pause/resume release, Recovery, configuration, and the live dashboard at /duis-admin/dashboard/.
+app.MapDuisPrioritiserAdmin("/duis-admin", "DuisOperators");
 app.MapHealthChecks("/health");
 app.Run();
 
