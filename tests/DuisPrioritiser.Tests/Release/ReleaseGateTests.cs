@@ -53,16 +53,19 @@ public class ReleaseGateTests
     public async Task PauseResume_ConcurrentWithWaiters_NoWaiterLeftBehind()
     {
         var gate = new ReleaseGate();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        long passed = 0;
-        var waiters = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        // The waiters stop only when the test says so: a time-based stop could fire before the toggler has
+        // finished on a loaded machine, and a stopped waiter cannot prove anything about the last resume.
+        using var stop = new CancellationTokenSource();
+        var passed = new long[4];
+        var waiters = Enumerable.Range(0, passed.Length).Select(w => Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
                 try
                 {
                     await gate.WaitUntilOpenAsync(stop.Token);
-                    Interlocked.Increment(ref passed);
+                    Interlocked.Increment(ref passed[w]);
+                    await Task.Yield();
                 }
                 catch (OperationCanceledException)
                 {
@@ -72,19 +75,28 @@ public class ReleaseGateTests
         })).ToArray();
         var toggler = Task.Run(() =>
         {
-            for (int i = 0; i < 20_000 && !stop.IsCancellationRequested; i++)
+            for (int i = 0; i < 20_000; i++)
             {
                 gate.Pause();
                 gate.Resume();
             }
         });
-        await toggler;
-        long before = Interlocked.Read(ref passed);
-        await Task.Delay(50);
+        await toggler.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.That(gate.IsPaused, Is.False);
+        var before = passed.Select(p => Interlocked.Read(ref p)).ToArray();
 
-        Assert.That(Interlocked.Read(ref passed), Is.GreaterThan(before), "after the last resume every waiter gets through");
+        // After the last resume the gate is open, so a waiter left parked would be a lost wake-up: every
+        // waiter's own count must keep growing. Bounded wait, not a fixed sleep.
+        bool AllMoved() => Enumerable.Range(0, passed.Length).All(w => Interlocked.Read(ref passed[w]) > before[w]);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!AllMoved() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.That(AllMoved(), Is.True, "after the last resume every waiter gets through");
         await stop.CancelAsync();
-        await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(5));
+        await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Test]
