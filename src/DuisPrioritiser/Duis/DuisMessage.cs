@@ -27,6 +27,11 @@ public sealed partial class DuisMessage
     private string? _requestIdCache;
     private string? _responseIdCache;
 
+    // The device, read from the ids on first use: 0 not read yet, 1 none, 2 _device holds it. A race reads the same
+    // bytes twice and writes the same value, so no lock is needed; the state is written after the value.
+    private ulong _device;
+    private int _deviceState;
+
     /// <summary>Initialises a new envelope.</summary>
     /// <param name="kind">The kind of message.</param>
     /// <param name="rawMessage">The raw message bytes, kept unchanged; may be empty when the message was not received as bytes.</param>
@@ -91,6 +96,29 @@ public sealed partial class DuisMessage
     }
 
     /// <summary>
+    /// Gets the device the message concerns, read from the DUIS header ids (<c>originator : target : counter</c>):
+    /// for an alert, the originator part of <c>ResponseID</c> (the device that raised it); for a response, the
+    /// target part of <c>RequestID</c> (the device the request was sent to). <see langword="null"/> where the
+    /// message does not say: a response without a <c>RequestID</c>, an alert without a <c>ResponseID</c>, or an id
+    /// that is not in the DUIS form.
+    /// </summary>
+    /// <remarks>Read from the received bytes on first use without allocating, then remembered.</remarks>
+    public DeviceId? Device
+    {
+        get
+        {
+            int state = Volatile.Read(ref _deviceState);
+            if (state == 0)
+            {
+                state = ReadDevice(out _device) ? 2 : 1;
+                Volatile.Write(ref _deviceState, state);
+            }
+
+            return state == 2 ? new DeviceId(_device) : null;
+        }
+    }
+
+    /// <summary>
     /// Gets when the adapter received the message. When left at its default, the scheduler stamps it from its
     /// <see cref="TimeProvider"/> on enqueue.
     /// </summary>
@@ -152,6 +180,21 @@ public sealed partial class DuisMessage
         {
             _receivedAt = now;
         }
+    }
+
+    private bool ReadDevice(out ulong device)
+    {
+        // An alert names its device as the originator of the response id; a response as the target of the request id.
+        bool alert = IsAlert;
+        int part = alert ? 0 : 1;
+        (string? text, int start, int length) = alert
+            ? (_responseId, _responseIdStart, _responseIdLength)
+            : (_requestId, _requestIdStart, _requestIdLength);
+        bool found = text is not null
+            ? DeviceId.TryReadIdPart(text.AsSpan(), part, out var id)
+            : DeviceId.TryReadIdPart(start < 0 ? default : RawMessage.Span.Slice(start, length), part, out id);
+        device = id.Value;
+        return found;
     }
 
     private string Decode(int start, int length) => Encoding.UTF8.GetString(RawMessage.Span.Slice(start, length));
