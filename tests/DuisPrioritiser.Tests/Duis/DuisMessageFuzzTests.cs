@@ -39,6 +39,8 @@ public class DuisMessageFuzzTests
         long memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
         long maxTicks = 0;
         int parsed = 0;
+        var slow = new List<byte[]>();
+        long suspectTicks = Stopwatch.Frequency / 20;
         var failures = new List<string>();
         var watch = Stopwatch.StartNew();
         for (int n = 0; n < Inputs; n++)
@@ -61,19 +63,40 @@ public class DuisMessageFuzzTests
                 }
             }
 
-            maxTicks = Math.Max(maxTicks, Stopwatch.GetTimestamp() - start);
+            long ticks = Stopwatch.GetTimestamp() - start;
+            if (ticks > suspectTicks && slow.Count < 20)
+            {
+                slow.Add(input.ToArray());
+            }
         }
 
         watch.Stop();
+
+        // A wall-clock time per input is only a suspicion on a shared machine (the thread can be descheduled or a GC
+        // can pause it), so every input that looked slow is timed again, best of three: a pathological input is slow
+        // every time, a preempted one is not.
+        foreach (var input in slow)
+        {
+            long best = long.MaxValue;
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                _ = DuisMessage.TryParse(input, out _, out _);
+                best = Math.Min(best, Stopwatch.GetTimestamp() - start);
+            }
+
+            maxTicks = Math.Max(maxTicks, best);
+        }
+
         long memoryAfter = GC.GetTotalMemory(forceFullCollection: true);
         var maxPerInput = TimeSpan.FromSeconds((double)maxTicks / Stopwatch.Frequency);
         TestContext.Out.WriteLine(
-            $"Fuzzed {Inputs:N0} inputs (seed {Seed}) in {watch.Elapsed.TotalSeconds:F1} s: {parsed:N0} parsed as DUIS, max {maxPerInput.TotalMilliseconds:F2} ms per input, " +
+            $"Fuzzed {Inputs:N0} inputs (seed {Seed}) in {watch.Elapsed.TotalSeconds:F1} s: {parsed:N0} parsed as DUIS, {slow.Count} re-timed, max {maxPerInput.TotalMilliseconds:F2} ms per input (best of three), " +
             $"memory {memoryBefore / 1024} KiB before, {memoryAfter / 1024} KiB after.");
         Assert.Multiple(() =>
         {
             Assert.That(failures, Is.Empty, "An exception escaped TryParse.");
-            Assert.That(maxPerInput, Is.LessThan(TimeSpan.FromMilliseconds(250)), "One input took too long (generous bound: GC pauses on a shared machine included).");
+            Assert.That(maxPerInput, Is.LessThan(TimeSpan.FromMilliseconds(250)), "One input took too long every time it was read.");
             Assert.That(memoryAfter - memoryBefore, Is.LessThan(8 * 1024 * 1024), "Memory grew across the run.");
             Assert.That(parsed, Is.GreaterThan(0), "No mutation stayed valid: the mutator is too destructive to test the parser's deep paths.");
         });
