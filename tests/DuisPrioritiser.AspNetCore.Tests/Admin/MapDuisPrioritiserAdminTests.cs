@@ -328,12 +328,43 @@ public sealed class MapDuisPrioritiserAdminTests
             Assert.That(critical.GetProperty("samples").GetInt32(), Is.EqualTo(3));
             Assert.That(critical.GetProperty("p99Seconds").GetDouble(), Is.GreaterThanOrEqualTo(critical.GetProperty("p50Seconds").GetDouble()));
             Assert.That(root.GetProperty("snapshot").GetProperty("inFlightLimit").GetInt32(), Is.GreaterThan(0));
+            Assert.That(root.GetProperty("breaker").GetString(), Is.EqualTo("closed"), "a back-end that answers keeps the breaker closed");
             var last = root.GetProperty("history").EnumerateArray().Last();
             Assert.That(last.GetArrayLength(), Is.EqualTo(11));
             long since = last[0].GetInt64();
             using var incremental = await GetJsonAsync(client, $"/duis-admin/dashboard/data?since={since}");
             Assert.That(incremental.RootElement.GetProperty("history").EnumerateArray().All(p => p[0].GetInt64() > since), Is.True);
         }
+    }
+
+    [Test]
+    public async Task DashboardData_BackEndDown_ShowsTheBreakerOpen()
+    {
+        await using var app = await StartAsync(
+            configure: o =>
+            {
+                o.Release.CircuitBreaker.MinimumThroughput = 2;
+                o.Release.CircuitBreaker.BreakDuration = TimeSpan.FromMinutes(5);
+                o.Release.CircuitBreaker.MaxBreakDuration = TimeSpan.FromMinutes(5);
+            },
+            handler: (_, _) => throw new HttpRequestException("back-end refused the connection"));
+        using var client = Client(app);
+        using var duis = app.CreateClient();
+        for (int i = 0; i < 4; i++)
+        {
+            using var ok = await Intake.MapDuisIntakeTests.PostAsync(duis, DuisXml.Response("8.1.1"));
+        }
+
+        string? breaker = null;
+        await WaitUntilAsync(async () =>
+        {
+            using var data = await GetJsonAsync(client, "/duis-admin/dashboard/data");
+            breaker = data.RootElement.GetProperty("breaker").GetString();
+            return breaker == "open";
+        });
+
+        Assert.That(breaker, Is.EqualTo("open"));
+        Assert.That(app.Services.GetRequiredService<IResponseReleaseScheduler>().GetSnapshot().TotalCount, Is.GreaterThan(0), "held while the back-end is down, not dead-lettered");
     }
 
     [Test]

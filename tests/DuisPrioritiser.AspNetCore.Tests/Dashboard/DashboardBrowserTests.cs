@@ -141,6 +141,7 @@ public sealed class DashboardBrowserTests
         await WaitForAsync(async () => (await page.GetByTestId("p99-Critical").TextContentAsync()) is { } p99 && p99 != "—", "Critical waits are shown");
         Assert.That(await page.GetByTestId("in-flight-limit").TextContentAsync(), Is.EqualTo("2"));
         Assert.That(await page.GetByTestId("mode").TextContentAsync(), Is.EqualTo("Normal"));
+        Assert.That(await page.GetByTestId("breaker").TextContentAsync(), Is.EqualTo("closed"), "the back-end answers, so the breaker is closed");
         Assert.That(await page.Locator("#held-chart path").CountAsync(), Is.EqualTo(5), "one area per level");
 
         string screenshot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "dashboard.png");

@@ -382,8 +382,15 @@ internal sealed class AdminEndpoints
 
             writer.WriteEndObject();
 
-            // No circuit breaker in this version of the library: the dashboard shows it as not present.
-            writer.WriteNull("breaker");
+            // The release loop's back-end circuit breaker; null without a hosted release loop.
+            if (_collector.BreakerState is { } breaker)
+            {
+                writer.WriteString("breaker", breaker);
+            }
+            else
+            {
+                writer.WriteNull("breaker");
+            }
             writer.WriteNumber("waitWindowSeconds", DashboardCollector.WaitWindow.TotalSeconds);
             writer.WriteStartArray("waits");
             foreach (var level in PriorityLevels.All)

@@ -47,6 +47,7 @@ internal sealed class DashboardCollector : IDisposable
     private long _deadLettered;
     private long _enqueued;
     private int _inFlightLimit = -1;
+    private int _breakerState = -1;
     private long _sequence;
     private int _disposed;
 
@@ -68,7 +69,8 @@ internal sealed class DashboardCollector : IDisposable
                         or DuisPrioritiserTelemetry.MessagesDeadLettered
                         or DuisPrioritiserTelemetry.MessagesEnqueued
                         or DuisPrioritiserTelemetry.ReleaseWait
-                        or DuisPrioritiserTelemetry.ReleaseInFlightLimit)
+                        or DuisPrioritiserTelemetry.ReleaseInFlightLimit
+                        or DuisPrioritiserTelemetry.BreakerState)
                 {
                     listener.EnableMeasurementEvents(instrument, this);
                 }
@@ -102,6 +104,25 @@ internal sealed class DashboardCollector : IDisposable
             _listener.RecordObservableInstruments();
             int limit = Volatile.Read(ref _inFlightLimit);
             return limit < 0 ? null : limit;
+        }
+    }
+
+    /// <summary>
+    /// Gets the back-end circuit breaker's state as the release loop reports it (<c>closed</c>, <c>open</c> or
+    /// <c>half-open</c>), or <see langword="null"/> when there is no hosted release loop.
+    /// </summary>
+    public string? BreakerState
+    {
+        get
+        {
+            _listener.RecordObservableInstruments();
+            return Volatile.Read(ref _breakerState) switch
+            {
+                0 => "closed",
+                1 => "open",
+                2 => "half-open",
+                _ => null,
+            };
         }
     }
 
@@ -230,6 +251,9 @@ internal sealed class DashboardCollector : IDisposable
                 break;
             case DuisPrioritiserTelemetry.ReleaseInFlightLimit:
                 Volatile.Write(ref _inFlightLimit, (int)Math.Clamp(value, 0, int.MaxValue));
+                break;
+            case DuisPrioritiserTelemetry.BreakerState:
+                Volatile.Write(ref _breakerState, (int)Math.Clamp(value, 0, 2));
                 break;
         }
     }

@@ -122,6 +122,7 @@
     tile("tile-rejected", rejectRate > 0 ? "bad" : "");
     set("dead-lettered", fmt(data.deadLetteredTotal));
     set("breaker", data.breaker === null ? "n/a" : String(data.breaker));
+    tile("tile-breaker", data.breaker === "open" ? "bad" : data.breaker === "half-open" ? "warn" : data.breaker === "closed" ? "ok" : "");
     document.getElementById("wait-window").textContent = data.waitWindowSeconds;
 
     const body = document.getElementById("levels");
