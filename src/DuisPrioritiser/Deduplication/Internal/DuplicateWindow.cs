@@ -6,13 +6,18 @@ namespace DuisPrioritiser.Deduplication.Internal;
 /// <summary>
 /// The keys of recently accepted messages, bounded by count and age, with no lock: a fixed table of
 /// <see cref="DeduplicationOptions.MaxCount"/> slots (rounded up to whole buckets) in buckets of
-/// <see cref="BucketSize"/>, chosen by key hash. A lookup scans one bucket's tags (two cache lines); an add writes
-/// the bucket's empty, expired or oldest slot, so each bucket forgets its oldest key first.
+/// <see cref="BucketSize"/>, chosen by key hash. A slot's tag and acceptance time sit side by side, so a lookup and the
+/// add that follows it read one bucket's 128 bytes (two cache lines) plus, on a hash match, one key; an add writes the
+/// bucket's empty, expired or oldest slot, so each bucket forgets its oldest key first.
 /// </summary>
 /// <remarks>
 /// <para><b>Why hand-written.</b> Every enqueue with the default options looks a key up and every accepted one adds
 /// it; the previous dictionary-plus-ring per shard needed a lock for both, which cost a third to a half of in-memory
 /// throughput. No library type offers a bounded, age-limited, lock-free set.</para>
+/// <para><b>Layout.</b> Sampled with <c>perf</c> on the public path (default options, 256 Ki distinct ids through a
+/// 100,000-key window), the window's lookup and add plus the id's hash were about half of the CPU time: each message
+/// touched a tag array, a time array and the key array at random places. Tags and times now share one array of
+/// 16-byte slots in buckets of eight, so a bucket is two cache lines instead of four to six.</para>
 /// <para><b>Slots are seqlocks.</b> A slot's tag packs the key's hash (high 32 bits) and a version (low 32 bits, odd
 /// while the slot is being written). A writer claims a slot by CAS of its tag to an odd version (a full fence),
 /// writes the key and time, then publishes with a release store of the next even version. A reader reads the tag
@@ -25,11 +30,10 @@ namespace DuisPrioritiser.Deduplication.Internal;
 /// </remarks>
 internal sealed class DuplicateWindow
 {
-    internal const int BucketSize = 16;
+    internal const int BucketSize = 8;
     private const long Writing = 1;
 
-    private readonly long[] _tags;        // hash << 32 | version (odd while written); 0 = never written
-    private readonly long[] _acceptedAt;  // timestamp of the key's acceptance
+    private readonly Slot[] _slots;
     private readonly DeduplicationKey[] _keys;
     private readonly uint _bucketCount;
     private readonly TimeProvider _timeProvider;
@@ -44,8 +48,7 @@ internal sealed class DuplicateWindow
         _maxAgeTicks = (long)(options.MaxAge.TotalSeconds * timeProvider.TimestampFrequency);
         _bucketCount = (uint)Math.Max(1, (options.MaxCount + BucketSize - 1) / BucketSize);
         int slots = (int)_bucketCount * BucketSize;
-        _tags = new long[slots];
-        _acceptedAt = new long[slots];
+        _slots = new Slot[slots];
         _keys = new DeduplicationKey[slots];
     }
 
@@ -59,9 +62,9 @@ internal sealed class DuplicateWindow
         {
             long notBefore = _timeProvider.GetTimestamp() - _maxAgeTicks;
             int count = 0;
-            for (int i = 0; i < _tags.Length; i++)
+            for (int i = 0; i < _slots.Length; i++)
             {
-                if (Volatile.Read(ref _tags[i]) != 0 && Volatile.Read(ref _acceptedAt[i]) >= notBefore)
+                if (Volatile.Read(ref _slots[i].Tag) != 0 && Volatile.Read(ref _slots[i].AcceptedAt) >= notBefore)
                 {
                     count++;
                 }
@@ -95,6 +98,7 @@ internal sealed class DuplicateWindow
         int start = BucketStart(hash);
         long hashBits = (long)hash << 32;
         long notBefore = now - _maxAgeTicks;
+        var slots = _slots;
 
         // A CAS lost to another writer means that writer made progress; rescan and try again (bounded: the bucket
         // has BucketSize slots and each retry follows another writer's claim). Giving up only costs a future miss.
@@ -105,7 +109,7 @@ internal sealed class DuplicateWindow
             long victimTime = long.MaxValue;
             for (int i = start; i < start + BucketSize; i++)
             {
-                long tag = Volatile.Read(ref _tags[i]);
+                long tag = Volatile.Read(ref slots[i].Tag);
                 if ((tag & Writing) != 0)
                 {
                     continue;
@@ -118,7 +122,7 @@ internal sealed class DuplicateWindow
                     break;
                 }
 
-                long at = Volatile.Read(ref _acceptedAt[i]);
+                long at = Volatile.Read(ref slots[i].AcceptedAt);
                 if ((tag & ~0xFFFF_FFFFL) == hashBits && _keys[i].Equals(key))
                 {
                     // Already remembered (a racing copy): refresh its time in place.
@@ -143,15 +147,15 @@ internal sealed class DuplicateWindow
 
             int version = (int)victimTag;
             long writing = hashBits | (uint)(version + 1);
-            if (Interlocked.CompareExchange(ref _tags[victim], writing, victimTag) != victimTag)
+            if (Interlocked.CompareExchange(ref slots[victim].Tag, writing, victimTag) != victimTag)
             {
                 continue;
             }
 
             _keys[victim] = key;
-            _acceptedAt[victim] = now;
+            slots[victim].AcceptedAt = now;
             Debug.Assert(((version + 2) & Writing) == 0, "A published version is even.");
-            Volatile.Write(ref _tags[victim], hashBits | (uint)(version + 2 == 0 ? 2 : version + 2));
+            Volatile.Write(ref slots[victim].Tag, hashBits | (uint)(version + 2 == 0 ? 2 : version + 2));
             return;
         }
     }
@@ -159,9 +163,10 @@ internal sealed class DuplicateWindow
     private int Find(in DeduplicationKey key, int hash, long notBefore)
     {
         int start = BucketStart(hash);
+        var slots = _slots;
         for (int i = start; i < start + BucketSize; i++)
         {
-            long tag = Volatile.Read(ref _tags[i]);
+            long tag = Volatile.Read(ref slots[i].Tag);
             if ((int)(tag >> 32) != hash || (tag & Writing) != 0 || tag == 0)
             {
                 continue;
@@ -179,12 +184,12 @@ internal sealed class DuplicateWindow
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool Matches(int slot, long tag, in DeduplicationKey key, long notBefore)
     {
-        long at = _acceptedAt[slot];
+        long at = _slots[slot].AcceptedAt;
         var copy = _keys[slot];
 
         // Order the reads above before the re-read of the tag (a seqlock's read side).
         Interlocked.MemoryBarrier();
-        return Volatile.Read(ref _tags[slot]) == tag && at >= notBefore && copy.Equals(key);
+        return Volatile.Read(ref _slots[slot].Tag) == tag && at >= notBefore && copy.Equals(key);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -193,5 +198,12 @@ internal sealed class DuplicateWindow
         // Multiply-shift onto the bucket count (any count, no modulo); the tag keeps the full hash.
         uint mixed = (uint)hash * 0x9E3779B9u;
         return (int)(((ulong)mixed * _bucketCount) >> 32) * BucketSize;
+    }
+
+    /// <summary>A slot's tag (hash &lt;&lt; 32 | version, odd while written; 0 = never written) and when its key was accepted.</summary>
+    private struct Slot
+    {
+        public long Tag;
+        public long AcceptedAt;
     }
 }
