@@ -1,5 +1,8 @@
 // Captured values: the text of the element being extracted, kept as a byte range when it is one plain run and
-// copied (end-of-line normalised, references decoded) into a fixed buffer otherwise, then whitespace-trimmed.
+// copied (end-of-line normalised, references decoded) into a fixed buffer otherwise, then whitespace-trimmed. The
+// first run is copied only when a second segment follows or it holds a CR, so the usual value costs no copy.
+
+using System.Text;
 
 namespace DuisPrioritiser.Duis;
 
@@ -13,11 +16,28 @@ internal static partial class DuisReader
             _captureSegments++;
             if (_captureSegments == 1)
             {
+                // Kept as a range; TryGetCapture or the next segment copies it if it has to.
                 _rawStart = start;
                 _rawLength = length;
+                return;
             }
 
-            var raw = _buf.Slice(start, length);
+            CopyFirstSegment();
+            CopyNormalised(_buf.Slice(start, length));
+        }
+
+        /// <summary>Copies the first raw segment into the capture buffer when it is still only a range.</summary>
+        private void CopyFirstSegment()
+        {
+            if (_captureSegments >= 2 && _captureRawOnly && !_firstSegmentCopied)
+            {
+                _firstSegmentCopied = true;
+                CopyNormalised(_buf.Slice(_rawStart, _rawLength));
+            }
+        }
+
+        private void CopyNormalised(ReadOnlySpan<byte> raw)
+        {
             if (raw.IndexOf((byte)'\r') < 0)
             {
                 Copy(raw);
@@ -41,11 +61,19 @@ internal static partial class DuisReader
             }
         }
 
-        private void AppendDecoded(scoped ReadOnlySpan<byte> bytes)
+        /// <summary>Appends the character a reference named (a checked XML Char), UTF-8 encoded.</summary>
+        private void AppendDecoded(uint value)
         {
             _captureSegments++;
+            CopyFirstSegment();
             _captureRawOnly = false;
-            Copy(bytes);
+            if (_captureOverflow || !new Rune((int)value).TryEncodeToUtf8(_capture[_captureLength..], out int written))
+            {
+                _captureOverflow = true;
+                return;
+            }
+
+            _captureLength += written;
         }
 
         private void Copy(scoped ReadOnlySpan<byte> bytes)
@@ -63,7 +91,7 @@ internal static partial class DuisReader
         /// <summary>The captured value, end-of-line normalised and whitespace-trimmed; false when it was too long to
         /// keep. <paramref name="rawStart"/> is where it starts in the input when it is a plain run of the input's
         /// bytes, else -1 (the value is then in the capture buffer).</summary>
-        private readonly bool TryGetCapture(out ReadOnlySpan<byte> value, out int rawStart)
+        private bool TryGetCapture(out ReadOnlySpan<byte> value, out int rawStart)
         {
             if (_captureSegments == 0)
             {
@@ -93,7 +121,9 @@ internal static partial class DuisReader
                     return true;
                 }
 
-                // A CR inside the value: the copy holds it end-of-line normalised (a rare shape, so it is decoded).
+                // A CR inside the value (a rare shape): copy it end-of-line normalised and read it from the copy.
+                _firstSegmentCopied = true;
+                CopyNormalised(_buf.Slice(_rawStart, _rawLength));
             }
 
             rawStart = -1;

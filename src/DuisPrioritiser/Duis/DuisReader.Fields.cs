@@ -1,6 +1,7 @@
 // DUIS field extraction: which element is which (by namespace URI and local name, in which parent), the
 // singletons that may appear once, and the checks and conversions of each extracted value on its end tag.
 
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
@@ -241,8 +242,10 @@ internal static partial class DuisReader
             }
         }
 
+        /// <remarks>Called only for the contexts in <see cref="ExitContexts"/>; keep the two in step.</remarks>
         private bool OnExit(Ctx context, int offset)
         {
+            Debug.Assert(HasExitWork(context), "OnExit is called only for contexts in ExitContexts");
             switch (context)
             {
                 case Ctx.Root:

@@ -4,6 +4,7 @@
 
 using System.Buffers;
 using System.Globalization;
+using System.Text;
 
 namespace DuisPrioritiser.Duis;
 
@@ -15,6 +16,18 @@ internal static partial class DuisReader
 
     private ref partial struct Parser
     {
+        /// <summary>Appends the character a reference in a namespace URI named (a checked XML Char), UTF-8 encoded.</summary>
+        private void AppendScratch(uint value, ref int length, ref bool overflow)
+        {
+            if (overflow || !new Rune((int)value).TryEncodeToUtf8(_uriScratch[length..], out int written))
+            {
+                overflow = true;
+                return;
+            }
+
+            length += written;
+        }
+
         private void AppendScratch(scoped ReadOnlySpan<byte> bytes, ref int length, ref bool overflow)
         {
             if (overflow || length + bytes.Length > _uriScratch.Length)
@@ -115,7 +128,8 @@ internal static partial class DuisReader
             binding.Uri = kind;
             binding.UriStart = valueStart;
             binding.UriLength = raw.Length;
-            binding.UriNeedsNormalising = decoded || raw.IndexOfAny((byte)'\t', (byte)'\n', (byte)'\r') >= 0;
+            // Only URIs classified Other are ever compared by their text (SameNamespace), so only they are scanned.
+            binding.UriNeedsNormalising = kind == Ns.Other && (decoded || raw.IndexOfAny((byte)'\t', (byte)'\n', (byte)'\r') >= 0);
             return true;
         }
 
@@ -144,8 +158,13 @@ internal static partial class DuisReader
                         return Fail(DuisParseErrorCode.DuplicateAttribute, start, "The attribute '" + Excerpt(start, length) + "' appears twice");
                     }
 
+                    if (colon <= 0)
+                    {
+                        continue; // An unprefixed attribute has no namespace: only its qualified name can collide.
+                    }
+
                     int otherColon = other.IndexOf((byte)':');
-                    if (colon > 0 && otherColon > 0 && name[(colon + 1)..].SequenceEqual(other[(otherColon + 1)..]) && SameNamespace(start, colon, otherStart, otherColon))
+                    if (otherColon > 0 && name[(colon + 1)..].SequenceEqual(other[(otherColon + 1)..]) && SameNamespace(start, colon, otherStart, otherColon))
                     {
                         return Fail(DuisParseErrorCode.DuplicateAttribute, start, "The attributes '" + Excerpt(otherStart, otherLength) + "' and '" + Excerpt(start, length) + "' have the same expanded name: their prefixes are bound to one namespace");
                     }
@@ -207,20 +226,18 @@ internal static partial class DuisReader
         private int NormaliseAttributeValue(int start, int end, Span<byte> destination)
         {
             int written = 0;
-            Span<byte> one = stackalloc byte[4];
             int i = start;
             while (i < end)
             {
                 byte b = _buf[i];
                 if (b == (byte)'&')
                 {
-                    if (!ParseReference(ref i, false, one, out int length))
+                    if (!ParseReference(ref i, out uint value))
                     {
                         return written; // Cannot happen: the value was checked when it was read.
                     }
 
-                    one[..length].CopyTo(destination[written..]);
-                    written += length;
+                    written += new Rune((int)value).EncodeToUtf8(destination[written..]);
                     continue;
                 }
 

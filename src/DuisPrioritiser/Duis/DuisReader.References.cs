@@ -11,18 +11,18 @@ internal static partial class DuisReader
     private ref partial struct Parser
     {
         /// <summary>
-        /// Parses a reference at <paramref name="p"/>; appends the character to the capture when
-        /// <paramref name="capture"/>, or writes it to <paramref name="output"/> when that is not empty.
+        /// Parses a reference at <paramref name="p"/> into the scalar value it names (checked to be an XML Char) and
+        /// moves <paramref name="p"/> past its ';'. The callers encode the character where they keep it, so no
+        /// method on the hot path needs a stack buffer (which would keep it from tiered, profile-guided compilation).
         /// </summary>
-        private bool ParseReference(ref int p, bool capture, scoped Span<byte> output, out int written)
+        private bool ParseReference(ref int p, out uint value)
         {
             // The reference is scanned byte by byte up to the first byte that cannot belong to it, so any number of
             // leading zeros is accepted (XML allows them) and the work stays linear in the input.
-            written = 0;
             var buf = _buf;
             int start = p;
             int i = p + 1;
-            uint value;
+            value = 0;
             if (i < buf.Length && buf[i] == (byte)'#')
             {
                 i++;
@@ -119,18 +119,6 @@ internal static partial class DuisReader
             }
 
             p = i + 1;
-            Span<byte> utf8 = stackalloc byte[4];
-            int length = new Rune(value).EncodeToUtf8(utf8);
-            if (capture)
-            {
-                AppendDecoded(utf8[..length]);
-            }
-            else if (!output.IsEmpty)
-            {
-                utf8[..length].CopyTo(output);
-                written = length;
-            }
-
             return true;
         }
     }

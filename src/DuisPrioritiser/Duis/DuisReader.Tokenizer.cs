@@ -294,7 +294,7 @@ internal static partial class DuisReader
         private bool CloseElement(ref int p, int after)
         {
             ref var frame = ref _frames[_depth - 1];
-            if (!OnExit(frame.Context, p))
+            if (HasExitWork(frame.Context) && !OnExit(frame.Context, p))
             {
                 return false;
             }
@@ -434,6 +434,7 @@ internal static partial class DuisReader
                 _captureLength = 0;
                 _captureSegments = 0;
                 _captureRawOnly = true;
+                _firstSegmentCopied = false;
                 _captureOverflow = false;
                 _rawStart = 0;
                 _rawLength = 0;
@@ -441,7 +442,7 @@ internal static partial class DuisReader
 
             if (selfClosing)
             {
-                if (!OnExit(context, tagStart))
+                if (HasExitWork(context) && !OnExit(context, tagStart))
                 {
                     return false;
                 }
@@ -520,7 +521,6 @@ internal static partial class DuisReader
             int scratchLength = 0;
             bool scratchOverflow = false;
             bool decoded = false;
-            Span<byte> one = stackalloc byte[4];
             while (true)
             {
                 int rel = _buf[v..].IndexOfAny(stops);
@@ -543,13 +543,17 @@ internal static partial class DuisReader
 
                 if (stop == (byte)'&')
                 {
-                    if (!ParseReference(ref v, false, one, out int written))
+                    if (!ParseReference(ref v, out uint value))
                     {
                         return false;
                     }
 
-                    decoded = true;
-                    AppendScratch(one[..written], ref scratchLength, ref scratchOverflow);
+                    if (isDeclaration)
+                    {
+                        decoded = true;
+                        AppendScratch(value, ref scratchLength, ref scratchOverflow);
+                    }
+
                     continue;
                 }
 

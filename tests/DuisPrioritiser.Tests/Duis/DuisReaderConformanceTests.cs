@@ -223,6 +223,19 @@ public class DuisReaderConformanceTests
         Assert.That(message.RequestId, Is.EqualTo(expected));
     }
 
+    // The first run of a value is kept as a range and copied only when a second segment follows: every order of
+    // raw text, references, CDATA and comments must still join in document order.
+    [TestCase("ab<!-- c -->cd", "abcd")]
+    [TestCase("ab&amp;cd", "ab&cd")]
+    [TestCase("&amp;ab", "&ab")]
+    [TestCase("ab&amp;", "ab&")]
+    [TestCase("ab<![CDATA[cd]]>ef", "abcdef")]
+    [TestCase("<![CDATA[ab]]>cd", "abcd")]
+    [TestCase("a]b", "a]b")]
+    [TestCase("ab<?pi x?>c&#x64;e<!---->f", "abcdef")]
+    public void TryParse_IdInSeveralSegments_JoinedInDocumentOrder(string written, string expected)
+        => Assert.That(Read(WithRequestId(written)).RequestId, Is.EqualTo(expected));
+
     [Test]
     public void TryParse_CrlfPrettyPrintedMessage_IdsMatchTheLfVersion()
     {
