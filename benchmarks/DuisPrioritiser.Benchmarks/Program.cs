@@ -19,4 +19,11 @@ if (Environment.GetEnvironmentVariable("DUIS_BENCH_QUICK") == "1")
         .WithId("Quick"));
 }
 
+// --interleaved-reader: the reader against the baseline reader in alternating batches (InterleavedReaderComparison).
+if (args is ["--interleaved-reader", ..])
+{
+    return DuisPrioritiser.Benchmarks.InterleavedReaderComparison.Run(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+return 0;
