@@ -16,7 +16,9 @@ namespace DuisPrioritiser.Benchmarks;
 /// </summary>
 /// <remarks>Run in-process so the optional baseline reference survives:
 /// <c>dotnet run -c Release -p:BaselineReader=... --project benchmarks/DuisPrioritiser.Benchmarks -- --filter *ReaderConformanceCost* --inProcess --warmupCount 5 --iterationCount 20</c>;
-/// on a loaded machine compare the Min and Median columns, which shared-core noise inflates least.</remarks>
+/// on a loaded machine compare the Min and Median columns, which shared-core noise inflates least, or use
+/// <c>--interleaved-reader</c> (<see cref="InterleavedReaderComparison"/>), which times the two readers in alternating
+/// batches so that a change of load between rows cannot move their ratio.</remarks>
 [MemoryDiagnoser]
 [MinColumn]
 [MedianColumn]
