@@ -1,6 +1,6 @@
 // Hand-written on purpose, beside BenchmarkDotNet rather than instead of it: BenchmarkDotNet measures one benchmark
 // after another, so on the shared 2-core machine a change of load between two rows of one table (seconds apart)
-// moves their ratio by more than the 5% the reader's conformance budget (issue 16) has to resolve. This runs short
+// moves their ratio by more than the 5% the reader's conformance budget has to resolve. This runs short
 // batches of the two readers in turn, swapping their order every round, and reports the median of the per-round ratios, which a load
 // change common to one round cancels out of. The BenchmarkDotNet table of ReaderConformanceCostBenchmarks stays the
 // record of absolute times and allocations.

@@ -488,8 +488,9 @@ internal static partial class DuisReader
         }
 
         /// <summary>The vectorised search through character data (GBCS payloads, signatures: most of a large message).</summary>
-        /// <remarks>Kept out of line: inlined into <see cref="Run"/> by tiered PGO, the search ran about 20% slower
-        /// through a 200 KB payload in some processes (measured, issue 16), and not in others.</remarks>
+        /// <remarks>Kept out of line and fully optimised at once: inlined into <see cref="Run"/> by tiered PGO, the
+        /// search ran about 20% slower through a 200 KB payload in some processes and not in others
+        /// (benchmarks/results/ReaderConformanceCost.md, run 5).</remarks>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static int IndexOfTextStop(ReadOnlySpan<byte> text) => text.IndexOfAny(s_textStops);
 
