@@ -94,4 +94,21 @@ public static class ResponsePrioritisationBuilderExtensions
         builder.Services.Configure(configure);
         return builder;
     }
+
+    /// <summary>
+    /// Sets what a flow is for the levels that release fairly between flows
+    /// (<see cref="LevelTrafficOptions.FairQueueing"/>; on for Bulk by default): messages with the same key take turns
+    /// as one flow. Without this call the key is the device (<see cref="Duis.DuisMessage.Device"/>). The last call wins.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="selector">The flow key of a message; cheap and free of allocation (it runs on every accepted message of a fair level).</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static IResponsePrioritisationBuilder UseFlowKey(this IResponsePrioritisationBuilder builder, Func<Duis.DuisMessage, ulong> selector)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(selector);
+        builder.Services.Configure<ResponsePrioritisationOptions>(options => options.Traffic.UseFlowKey(selector));
+        return builder;
+    }
 }

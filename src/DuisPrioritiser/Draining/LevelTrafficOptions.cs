@@ -22,6 +22,15 @@ public sealed class LevelTrafficOptions
     [Range(0d, 0.5d)]
     public double MinShare { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the level releases its messages fairly between flows (by default the
+    /// device each message concerns, see <see cref="TrafficOptions.UseFlowKey"/>): one message per flow in turn, FIFO
+    /// within a flow, so a noisy device does not put every other device's messages behind its own. When
+    /// <see langword="false"/>, the level is one FIFO. Read once, at start (an embedded store: memory or the journal).
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>; <see cref="TrafficOptions.Bulk"/> defaults to <see langword="true"/>.</value>
+    public bool FairQueueing { get; set; }
+
     /// <summary>Gets or sets the release-rate limit in <see cref="TrafficMode.Normal"/>.</summary>
     /// <value>The default value is unlimited.</value>
     [Required]

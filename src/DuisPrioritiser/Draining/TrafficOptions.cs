@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using DuisPrioritiser.Classification;
+using DuisPrioritiser.Duis;
 using Microsoft.Extensions.Options;
 
 namespace DuisPrioritiser.Draining;
@@ -54,10 +55,25 @@ public sealed class TrafficOptions
     public LevelTrafficOptions Low { get; set; } = new() { MaxWait = TimeSpan.FromHours(1) };
 
     /// <summary>Gets or sets the settings of <see cref="PriorityLevel.Bulk"/>.</summary>
-    /// <value>The default value is a maximum wait of 1 hour, a minimum share of 5%, unthrottled.</value>
+    /// <value>The default value is a maximum wait of 1 hour, a minimum share of 5%, fair between devices, unthrottled.</value>
     [Required]
     [ValidateObjectMembers]
-    public LevelTrafficOptions Bulk { get; set; } = new() { MaxWait = TimeSpan.FromHours(1), MinShare = 0.05 };
+    public LevelTrafficOptions Bulk { get; set; } = new() { MaxWait = TimeSpan.FromHours(1), MinShare = 0.05, FairQueueing = true };
+
+    /// <summary>
+    /// Gets or sets the number of flow buckets of each level with <see cref="LevelTrafficOptions.FairQueueing"/>:
+    /// flows are hashed into this many buckets (rounded up to a power of two), so memory stays bounded whatever the
+    /// number of devices; flows sharing a bucket share its turn. Each bucket used costs about 1.5 KB. Read once, at start.
+    /// </summary>
+    /// <value>The default value is 4096.</value>
+    [Range(16, 65536)]
+    public int FlowBuckets { get; set; } = 4096;
+
+    /// <summary>Gets the flow key set by <see cref="UseFlowKey"/>, or <see langword="null"/> for the device.</summary>
+    internal Func<DuisMessage, ulong>? FlowKey { get; private set; }
+
+    /// <summary>Gets or sets the flow hash seed; <see langword="null"/> (the default) for a random one per level, so no fixed set of devices always shares a bucket. Tests fix it.</summary>
+    internal ulong? FlowHashSeed { get; set; }
 
     /// <summary>
     /// Gets the release-rate limits per alert code (key: the code, such as <c>8F35</c> or <c>N24</c>, case-insensitive).
@@ -66,6 +82,21 @@ public sealed class TrafficOptions
     /// </summary>
     /// <value>The default value is empty (no per-code limits).</value>
     public Dictionary<string, AlertCodeThrottleOptions> AlertCodes { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Sets what a flow is for the levels with <see cref="LevelTrafficOptions.FairQueueing"/>: messages with the same
+    /// key share a flow. By default the key is the device a message concerns (<see cref="DuisMessage.Device"/>; messages
+    /// that name none share one flow); a party that releases traffic to many DCC Users can key on the User instead,
+    /// or on any value read from the message. Called on every accepted message of a fair level: keep it cheap and
+    /// free of allocation. Read once, at start.
+    /// </summary>
+    /// <param name="selector">The flow key of a message, or <see langword="null"/> for the device.</param>
+    /// <returns>These options.</returns>
+    public TrafficOptions UseFlowKey(Func<DuisMessage, ulong>? selector)
+    {
+        FlowKey = selector;
+        return this;
+    }
 
     /// <summary>Gets the settings of <paramref name="level"/>.</summary>
     /// <param name="level">The level.</param>

@@ -97,9 +97,10 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         var lanes = AlertCodeLanes.Create(options.Traffic, _timeProvider.TimestampFrequency);
 
         _ownsStore = backlogStore is null;
+        var fairness = BacklogFairness.From(options.Traffic);
         _store = backlogStore ?? (options.Journal.IsEnabled
-            ? new FileJournalBacklogStore(options.Journal, _timeProvider, _logger)
-            : new MemoryBacklogStore(_timeProvider));
+            ? new FileJournalBacklogStore(options.Journal, _timeProvider, _logger, fairness)
+            : new MemoryBacklogStore(_timeProvider, fairness));
         if (_store is EmbeddedBacklogStore embedded)
         {
             // Recovered messages were accepted before the restart: they are held even beyond capacity, never dropped.

@@ -22,13 +22,14 @@ internal abstract class EmbeddedBacklogStore : IBacklogStore, IDisposable
     private long _nextClaimId;
     private int _opened;
 
-    protected EmbeddedBacklogStore(TimeProvider timeProvider)
+    protected EmbeddedBacklogStore(TimeProvider timeProvider, BacklogFairness? fairness = null)
     {
         TimeProvider = timeProvider;
+        Backlog = new LocalBacklog(fairness);
     }
 
     /// <summary>Gets the held messages.</summary>
-    public LocalBacklog Backlog { get; } = new();
+    public LocalBacklog Backlog { get; }
 
     public abstract BacklogStoreCapabilities Capabilities { get; }
 

@@ -18,8 +18,8 @@ internal sealed class FileJournalBacklogStore : EmbeddedBacklogStore
     private readonly ILogger _logger;
     private IMessageJournal? _journal;
 
-    public FileJournalBacklogStore(JournalOptions options, TimeProvider timeProvider, ILogger logger)
-        : base(timeProvider)
+    public FileJournalBacklogStore(JournalOptions options, TimeProvider timeProvider, ILogger logger, BacklogFairness? fairness = null)
+        : base(timeProvider, fairness)
     {
         _options = options.Clone();
         _logger = logger;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using DuisPrioritiser.Classification;
+using DuisPrioritiser.Duis;
 using DuisPrioritiser.Queueing.Internal;
 
 namespace DuisPrioritiser.Storage.Internal;
@@ -16,6 +17,10 @@ namespace DuisPrioritiser.Storage.Internal;
 /// level's queue and hands out its messages in original order (by first enqueue time, then store id). Returns are
 /// rare (a back-end outage), so the lane is a lock-protected binary heap. Depth, occupancy and oldest time include
 /// the lanes, so the drain policy sees returned messages.</para>
+/// <para><b>Fair levels.</b> A level named in the <see cref="BacklogFairness"/> given at construction holds its
+/// messages in a <see cref="FairLevelQueue{T}"/> (round robin between flows, FIFO within a flow) instead of the
+/// queue's FIFO; the only cost to the other levels is one read of a bit mask per call. Return lanes work alike for
+/// both kinds of level.</para>
 /// <para><b>Ordering.</b> <see cref="Return"/> inserts into the lane before incrementing <c>_returned</c>; a reader
 /// that reads the count as zero in between sees the message on its next try (the scheduler pulses readers after a
 /// return), and a reader that sees the count non-zero takes the lane's lock, which orders it after the insert.</para>
@@ -24,22 +29,53 @@ internal sealed class LocalBacklog
 {
     private readonly MultiLevelQueue<QueuedEntry> _queue = new(PriorityLevels.Count);
     private readonly ReturnLane[] _lanes;
+    private readonly FairLevelQueue<QueuedEntry>?[] _fair = new FairLevelQueue<QueuedEntry>?[PriorityLevels.Count];
+    private readonly Func<DuisMessage, ulong>? _flowKey;
+    private readonly int _fairMask;
     private int _returned;
 
-    public LocalBacklog()
+    /// <summary>Initialises an empty backlog.</summary>
+    /// <param name="fairness">The levels that release fairly between flows, or <see langword="null"/> for FIFO levels only.</param>
+    public LocalBacklog(BacklogFairness? fairness = null)
     {
         _lanes = new ReturnLane[PriorityLevels.Count];
         for (int i = 0; i < _lanes.Length; i++)
         {
             _lanes[i] = new ReturnLane();
         }
+
+        if (fairness is not null)
+        {
+            _fairMask = fairness.LevelMask & ((1 << PriorityLevels.Count) - 1);
+            _flowKey = fairness.FlowKey;
+            for (int i = 0; i < _fair.Length; i++)
+            {
+                if ((_fairMask & (1 << i)) != 0)
+                {
+                    _fair[i] = new FairLevelQueue<QueuedEntry>(fairness.BucketCount, fairness.Seed);
+                }
+            }
+        }
     }
+
+    /// <summary>Gets a value indicating whether <paramref name="level"/> releases fairly between flows.</summary>
+    public bool IsFair(int level) => (_fairMask & (1 << level)) != 0;
 
     /// <summary>Gets the number of returned messages waiting in the lanes.</summary>
     public int ReturnedCount => Volatile.Read(ref _returned);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Add(int level, in QueuedEntry entry) => _queue.Enqueue(level, entry);
+    public void Add(int level, in QueuedEntry entry)
+    {
+        if ((_fairMask & (1 << level)) == 0)
+        {
+            _queue.Enqueue(level, entry);
+        }
+        else
+        {
+            _fair[level]!.Enqueue(_flowKey!(entry.Message), entry, entry.EnqueuedTimestamp);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryTake(int level, out QueuedEntry entry)
@@ -49,7 +85,7 @@ internal sealed class LocalBacklog
             return true;
         }
 
-        return _queue.TryDequeue(level, out entry);
+        return (_fairMask & (1 << level)) == 0 ? _queue.TryDequeue(level, out entry) : _fair[level]!.TryDequeue(out entry);
     }
 
     /// <summary>Puts a released message back at the front of its level, in original order.</summary>
@@ -62,14 +98,14 @@ internal sealed class LocalBacklog
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long GetCount(int level)
     {
-        long count = _queue.GetCount(level);
+        long count = (_fairMask & (1 << level)) == 0 ? _queue.GetCount(level) : _fair[level]!.Count;
         return Volatile.Read(ref _returned) == 0 ? count : count + _lanes[level].Count;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int GetOccupancyMask()
     {
-        int mask = _queue.GetOccupancyMask();
+        int mask = _fairMask == 0 ? _queue.GetOccupancyMask() : _queue.GetOccupancyMask() | GetFairMask();
         return Volatile.Read(ref _returned) == 0 ? mask : mask | GetReturnedMask();
     }
 
@@ -84,7 +120,15 @@ internal sealed class LocalBacklog
             found = true;
         }
 
-        if (_queue.TryPeek(level, out var head) && head.Message is not null)
+        if ((_fairMask & (1 << level)) != 0)
+        {
+            if (_fair[level]!.TryGetOldestTimestamp(out long fair))
+            {
+                timestamp = Math.Min(timestamp, fair);
+                found = true;
+            }
+        }
+        else if (_queue.TryPeek(level, out var head) && head.Message is not null)
         {
             timestamp = Math.Min(timestamp, head.EnqueuedTimestamp);
             found = true;
@@ -110,6 +154,21 @@ internal sealed class LocalBacklog
         }
 
         return false;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int GetFairMask()
+    {
+        int mask = 0;
+        for (int i = 0; i < _fair.Length; i++)
+        {
+            if (_fair[i] is { Count: > 0 })
+            {
+                mask |= 1 << i;
+            }
+        }
+
+        return mask;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -15,7 +15,11 @@ namespace DuisPrioritiser.Tuning.Internal;
 internal static class OptionsDescription
 {
     /// <summary>The top-level sections and settings that are read once, at start.</summary>
-    private static readonly string[] s_startTimePrefixes = ["Capacity", "FullMode", "Reader:", "Journal:", "Deduplication:", "Release:", "Health:"];
+    private static readonly string[] s_startTimePrefixes =
+    [
+        "Capacity", "FullMode", "Reader:", "Journal:", "Deduplication:", "Release:", "Health:", "Traffic:FlowBuckets",
+        "Traffic:Critical:FairQueueing", "Traffic:High:FairQueueing", "Traffic:Normal:FairQueueing", "Traffic:Low:FairQueueing", "Traffic:Bulk:FairQueueing",
+    ];
 
     public static bool IsStartTime(string key)
     {
@@ -77,6 +81,7 @@ internal static class OptionsDescription
         {
             Add(d, "Traffic:Enabled", traffic.Enabled);
             Add(d, "Traffic:OverdueShare", traffic.OverdueShare);
+            Add(d, "Traffic:FlowBuckets", traffic.FlowBuckets);
             foreach (var level in PriorityLevels.All)
             {
                 if (traffic.Get(level) is { } t)
@@ -84,6 +89,7 @@ internal static class OptionsDescription
                     string prefix = "Traffic:" + level + ":";
                     Add(d, prefix + "MaxWait", t.MaxWait);
                     Add(d, prefix + "MinShare", t.MinShare);
+                    Add(d, prefix + "FairQueueing", t.FairQueueing);
                     AddThrottle(d, prefix + "Normal", t.Normal);
                     AddThrottle(d, prefix + "Recovery", t.Recovery);
                 }

@@ -196,6 +196,7 @@ internal sealed class PrioritisationTuning : IPrioritisationTuning, IDisposable
         candidate.Deduplication = previous.Deduplication;
         candidate.Release = previous.Release;
         candidate.Health = previous.Health;
+        KeepFairness(candidate.Traffic, previous.Traffic);
 
         foreach (var change in ignored)
         {
@@ -212,6 +213,17 @@ internal sealed class PrioritisationTuning : IPrioritisationTuning, IDisposable
         }
 
         return new TuningResult(true, changed, ignored, []);
+    }
+
+    /// <summary>Fair queueing shapes the store's levels when it is built: keep what is in force.</summary>
+    private static void KeepFairness(TrafficOptions candidate, TrafficOptions previous)
+    {
+        candidate.FlowBuckets = previous.FlowBuckets;
+        candidate.UseFlowKey(previous.FlowKey);
+        foreach (var level in PriorityLevels.All)
+        {
+            candidate.Get(level).FairQueueing = previous.Get(level).FairQueueing;
+        }
     }
 
     private TuningResult Refuse(string source, List<string> errors)
