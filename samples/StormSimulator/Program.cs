@@ -3,6 +3,11 @@ using StormSimulator.Simulation;
 
 try
 {
+    if (args is ["noisy-devices", ..])
+    {
+        return StormSimulator.NoisyDevices.NoisyDevicesScenario.Run(args[1..]);
+    }
+
     var (options, output, help) = CommandLine.Parse(args);
     if (help)
     {

@@ -63,11 +63,13 @@ public sealed class TrafficOptions
     /// <summary>
     /// Gets or sets the number of flow buckets of each level with <see cref="LevelTrafficOptions.FairQueueing"/>:
     /// flows are hashed into this many buckets (rounded up to a power of two), so memory stays bounded whatever the
-    /// number of devices; flows sharing a bucket share its turn. Each bucket used costs about 1.5 KB. Read once, at start.
+    /// number of devices; flows sharing a bucket share its turn (and its queue), so a well-behaved device that shares a
+    /// bucket with a noisy one waits behind it: keep the buckets well above the number of noisy devices. Each bucket
+    /// used costs about 400 bytes per fair level. Read once, at start.
     /// </summary>
-    /// <value>The default value is 4096.</value>
+    /// <value>The default value is 16384.</value>
     [Range(16, 65536)]
-    public int FlowBuckets { get; set; } = 4096;
+    public int FlowBuckets { get; set; } = 16384;
 
     /// <summary>Gets the flow key set by <see cref="UseFlowKey"/>, or <see langword="null"/> for the device.</summary>
     internal Func<DuisMessage, ulong>? FlowKey { get; private set; }

@@ -174,13 +174,13 @@ public class FairBacklogTests
         {
             ["Traffic:Bulk:FairQueueing"] = "false",
             ["Traffic:Low:FairQueueing"] = "true",
-            ["Traffic:FlowBuckets"] = "16384",
+            ["Traffic:FlowBuckets"] = "8192",
         }).Build();
         using var provider = new ServiceCollection().AddResponsePrioritisation(configuration).Services.BuildServiceProvider();
         var options = provider.GetRequiredService<IOptions<ResponsePrioritisationOptions>>().Value;
         Assert.That(options.Traffic.Bulk.FairQueueing, Is.False);
         Assert.That(options.Traffic.Low.FairQueueing, Is.True);
-        Assert.That(options.Traffic.FlowBuckets, Is.EqualTo(16384));
+        Assert.That(options.Traffic.FlowBuckets, Is.EqualTo(8192));
         Assert.That(BacklogFairness.From(options.Traffic)!.LevelMask, Is.EqualTo(1 << (int)PriorityLevel.Low));
 
         var invalid = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Traffic:FlowBuckets"] = "8" }).Build();

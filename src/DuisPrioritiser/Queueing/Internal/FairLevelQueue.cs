@@ -46,7 +46,7 @@ namespace DuisPrioritiser.Queueing.Internal;
 internal sealed class FairLevelQueue<T>
 {
     /// <summary>The default number of flow buckets.</summary>
-    public const int DefaultBucketCount = 4096;
+    public const int DefaultBucketCount = 16384;
 
     /// <summary>The fewest flow buckets.</summary>
     public const int MinBucketCount = 16;
@@ -197,7 +197,8 @@ internal sealed class FairLevelQueue<T>
 
     private sealed class Bucket
     {
-        public readonly LevelQueue<T> Items = new();
+        /// <summary>Starts with 4 slots: most flows hold one or two messages at a time; a noisy one grows its own segments.</summary>
+        public readonly LevelQueue<T> Items = new(4);
 
         /// <summary>Positions taken by producers (interlocked).</summary>
         public long Enqueued;

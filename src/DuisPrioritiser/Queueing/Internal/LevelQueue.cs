@@ -39,9 +39,12 @@ internal sealed class LevelQueue<T>
     private volatile Segment _head;
     private volatile Segment _tail;
 
-    public LevelQueue()
+    /// <summary>Initialises an empty queue.</summary>
+    /// <param name="initialSegmentLength">The first segment's slots, a power of two (the fair level's flow buckets start small).</param>
+    public LevelQueue(int initialSegmentLength = InitialSegmentLength)
     {
-        _head = _tail = new Segment(InitialSegmentLength, 0);
+        Debug.Assert(initialSegmentLength is > 0 and <= MaxSegmentLength && (initialSegmentLength & (initialSegmentLength - 1)) == 0, "A power of two.");
+        _head = _tail = new Segment(initialSegmentLength, 0);
     }
 
     /// <summary>Gets the number of items enqueued and not yet dequeued (exact whenever no operation is mid-way).</summary>
