@@ -201,6 +201,79 @@ public class FairBacklogTests
         Assert.That(BacklogFairness.From(new TrafficOptions())!.FlowKey, Is.SameAs(BacklogFairness.DeviceFlowKey));
     }
 
+    [Test]
+    public void Tuning_FairnessIsAStartTimeSetting_ApplyRefusesIt()
+    {
+        using var provider = new ServiceCollection().AddResponsePrioritisation().Services.BuildServiceProvider();
+        var tuning = provider.GetRequiredService<DuisPrioritiser.Tuning.IPrioritisationTuning>();
+        var result = tuning.Apply(o => o.Traffic.Bulk.FairQueueing = false);
+        Assert.That(result.Applied, Is.False);
+        Assert.That(result.Errors, Has.Some.Contains("Traffic:Bulk:FairQueueing"));
+        Assert.That(tuning.Apply(o => o.Traffic.FlowBuckets = 64).Errors, Has.Some.Contains("Traffic:FlowBuckets"));
+        Assert.That(tuning.Current.Traffic.Bulk.FairQueueing, Is.True);
+    }
+
+    [Test]
+    [Category("Stress")]
+    [CancelAfter(120_000)]
+    public async Task Scheduler_FairBulk_FourProducersFourReaders_WithReturns_LosesNothingAndDuplicatesNothing()
+    {
+        const int Producers = 4;
+        const int Readers = 4;
+        const int PerProducer = 25_000;
+        var options = Options();
+        options.Capacity = Producers * PerProducer;
+        options.Deduplication.Enabled = false;
+        using var scheduler = new ResponseReleaseScheduler(options);
+        var handled = new int[Producers * PerProducer];
+        long done = 0;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+
+        var producers = Enumerable.Range(0, Producers).Select(p => Task.Run(() =>
+        {
+            var rng = new Random(p);
+            for (int i = 0; i < PerProducer; i++)
+            {
+                // Devices: one noisy per producer (half of its messages), 200 light ones shared by all.
+                ulong device = rng.Next(2) == 0 ? Noisy + (ulong)p : Noisy + 100 + (ulong)rng.Next(200);
+                if (!scheduler.TryEnqueue(Alert(device, (p * PerProducer) + i), PriorityLevel.Bulk))
+                {
+                    throw new InvalidOperationException("refused");
+                }
+            }
+        })).ToArray();
+
+        var readers = Enumerable.Range(0, Readers).Select(r => Task.Run(async () =>
+        {
+            var rng = new Random(100 + r);
+            while (Interlocked.Read(ref done) < Producers * PerProducer && !deadline.IsCancellationRequested)
+            {
+                if (!scheduler.TryDequeue(out var message))
+                {
+                    Thread.Yield();
+                    continue;
+                }
+
+                // One release in ten fails transiently and is handed back: it must come back, once.
+                if (message.Attempts == 0 && rng.Next(10) == 0)
+                {
+                    await scheduler.AcknowledgeAsync(message, ReleaseOutcome.Returned);
+                    continue;
+                }
+
+                Interlocked.Increment(ref handled[Counter(message.Message)]);
+                await scheduler.AcknowledgeAsync(message);
+                Interlocked.Increment(ref done);
+            }
+        })).ToArray();
+
+        await Task.WhenAll([.. producers, .. readers]);
+        Assert.That(deadline.IsCancellationRequested, Is.False, "The readers did not finish within the bound.");
+        Assert.That(handled, Is.All.EqualTo(1), "every message handled exactly once");
+        Assert.That(scheduler.Count, Is.Zero);
+        Assert.That(scheduler.GetSnapshot().InFlight, Is.Zero);
+    }
+
     /// <summary>Default options with a fixed flow hash seed, under which the test devices land in distinct buckets.</summary>
     internal static ResponsePrioritisationOptions Options()
     {
