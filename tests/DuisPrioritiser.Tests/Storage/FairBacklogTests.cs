@@ -118,6 +118,37 @@ public class FairBacklogTests
     }
 
     [Test]
+    public void Scheduler_FairBulk_OverdueByTheNoisyDevicesOldestMessage_IsReleasedAheadOfHigherLevels()
+    {
+        var time = new FakeTimeProvider();
+        var options = Options();
+        options.Traffic.Bulk.MaxWait = TimeSpan.FromMinutes(1);
+        options.Traffic.Bulk.MinShare = 0; // only the bound can put Bulk ahead
+        using var scheduler = new ResponseReleaseScheduler(options, timeProvider: time);
+        for (int i = 0; i < 5; i++)
+        {
+            scheduler.TryEnqueue(Alert(Noisy, i), PriorityLevel.Bulk);
+        }
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        scheduler.TryEnqueue(Alert(Noisy + 1, 0), PriorityLevel.Bulk);
+
+        // Releasing the noisy device's first puts its bucket behind the light device's: the level's next message is
+        // young, but its oldest (the noisy device's next) is two minutes old, so the level is overdue.
+        Assert.That(Take(scheduler, 1)[0].Message.Device!.Value.Value, Is.EqualTo(Noisy));
+        Assert.That(scheduler.GetSnapshot().Levels[(int)PriorityLevel.Bulk].OldestWait, Is.EqualTo(TimeSpan.FromMinutes(2)));
+        for (int i = 0; i < 20; i++)
+        {
+            scheduler.TryEnqueue(TestMessages.Tagged(i), PriorityLevel.Normal);
+        }
+
+        var released = Take(scheduler, 25);
+        int firstBulk = released.FindIndex(m => m.Level == PriorityLevel.Bulk);
+        Assert.That(firstBulk, Is.InRange(0, 2), "overdue Bulk goes ahead of Normal (within the overdue share)");
+        Assert.That(released.Where(m => m.Level == PriorityLevel.Bulk).Select(m => m.Message.Device!.Value.Value), Is.EqualTo(new[] { Noisy + 1, Noisy, Noisy, Noisy, Noisy }), "in turn, then the noisy device's rest");
+    }
+
+    [Test]
     public void Scheduler_UseFlowKey_KeysFlowsByTheSelector()
     {
         var options = Options();
