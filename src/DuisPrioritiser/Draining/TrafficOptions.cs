@@ -90,7 +90,7 @@ public sealed class TrafficOptions
     /// key share a flow. By default the key is the device a message concerns (<see cref="DuisMessage.Device"/>; messages
     /// that name none share one flow); a party that releases traffic to many DCC Users can key on the User instead,
     /// or on any value read from the message. Called on every accepted message of a fair level: keep it cheap and
-    /// free of allocation. Read once, at start.
+    /// free of allocation. A selector that throws puts that message in the flow of key 0 (it is held, never lost). Read once, at start.
     /// </summary>
     /// <param name="selector">The flow key of a message, or <see langword="null"/> for the device.</param>
     /// <returns>These options.</returns>

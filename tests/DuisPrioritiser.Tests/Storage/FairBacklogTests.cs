@@ -149,6 +149,18 @@ public class FairBacklogTests
     }
 
     [Test]
+    public void Scheduler_UseFlowKey_ASelectorThatThrows_StillHoldsAndReleasesTheMessage()
+    {
+        var options = Options();
+        options.Traffic.UseFlowKey(message => message.AlertCode == DuisCode.Parse("8F35") ? throw new InvalidOperationException("bad selector") : 7UL);
+        using var scheduler = new ResponseReleaseScheduler(options, timeProvider: new FakeTimeProvider());
+        Assert.That(scheduler.TryEnqueue(Alert(Noisy, 0, "8F35"), PriorityLevel.Bulk), Is.True);
+        Assert.That(scheduler.TryEnqueue(Alert(Noisy, 1), PriorityLevel.Bulk), Is.True);
+        Assert.That(Take(scheduler, 2).Select(m => m.Message.AlertCode.ToString()), Is.EquivalentTo(new[] { "8F35", "8FFE" }));
+        Assert.That(scheduler.Count, Is.Zero);
+    }
+
+    [Test]
     public void Scheduler_UseFlowKey_KeysFlowsByTheSelector()
     {
         var options = Options();

@@ -73,7 +73,22 @@ internal sealed class LocalBacklog
         }
         else
         {
-            _fair[level]!.Enqueue(_flowKey!(entry.Message), entry, entry.EnqueuedTimestamp);
+            _fair[level]!.Enqueue(FlowKeyOf(entry.Message), entry, entry.EnqueuedTimestamp);
+        }
+    }
+
+    /// <summary>The message's flow; a selector that throws puts it in flow 0 rather than losing an accepted message.</summary>
+    private ulong FlowKeyOf(DuisMessage message)
+    {
+        try
+        {
+            return _flowKey!(message);
+        }
+#pragma warning disable CA1031 // The message is accepted already: holding it in some flow beats losing it.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return 0;
         }
     }
 
