@@ -22,14 +22,15 @@ try
     Directory.CreateDirectory(output);
     const string ChartFile = "chart.svg";
     File.WriteAllText(Path.Combine(output, ChartFile), SvgChartWriter.Write(result), new UTF8Encoding(false));
-    File.WriteAllText(Path.Combine(output, "report.md"), MarkdownReportWriter.Write(result, ChartFile), new UTF8Encoding(false));
+    string report = options.BackendOutage is null ? MarkdownReportWriter.Write(result, ChartFile) : OutageReportWriter.Write(result, ChartFile);
+    File.WriteAllText(Path.Combine(output, "report.md"), report, new UTF8Encoding(false));
     using (var json = File.Create(Path.Combine(output, "summary.json")))
     {
         SummaryJsonWriter.Write(json, result);
     }
 
     Console.WriteLine();
-    foreach (var target in result.EvaluateTargets())
+    foreach (var target in options.BackendOutage is null ? result.EvaluateTargets() : OutageReportWriter.EvaluateTargets(result))
     {
         Console.WriteLine($"{(target.Met ? "MET    " : "NOT MET")}  {target.Target}: {target.Measured}");
     }

@@ -32,6 +32,9 @@ internal static class CommandLine
           --policies <a,b,...>        run only these: Fifo, PrioritizedChannel, StrictPriority, Default
           --sample <seconds>          backlog sampling interval for the chart (default 10)
           --poll <seconds>            idle back-end poll interval while the queue is throttled (default 0.001)
+          --backend-outage <s>:<s>    START:DURATION in seconds of simulated time: the back-end fails every call in that
+                                      window; runs StrictPriority and Default through the real release loop (Polly
+                                      retry, circuit breaker, back-end gate), each also without the outage
           --sequential                run the policies one after another instead of in parallel
           --help                      show this text
         """;
@@ -85,6 +88,7 @@ internal static class CommandLine
                 case "--policies": options.Policies = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--sample": options.SampleSeconds = Double(name, value); break;
                 case "--poll": options.PollSeconds = Double(name, value); break;
+                case "--backend-outage": options.BackendOutage = BackendOutage.Parse(value); break;
                 default: throw new ArgumentException($"Unknown option {name}; see --help.");
             }
         }

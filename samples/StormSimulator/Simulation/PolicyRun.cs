@@ -45,6 +45,9 @@ internal sealed class PolicyRun
     /// <summary>Gets the number of releases whose level the scheduler decided differently from the trace (0 expected).</summary>
     public long LevelMismatches { get; init; }
 
+    /// <summary>Gets what the <c>--backend-outage</c> scenario measured; <see langword="null"/> in the other scenarios.</summary>
+    public OutageMetrics? Outage { get; init; }
+
     /// <summary>Gets how long the run took on the wall clock.</summary>
     public TimeSpan Elapsed { get; init; }
 

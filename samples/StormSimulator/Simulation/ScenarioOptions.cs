@@ -56,6 +56,9 @@ internal sealed class ScenarioOptions
     /// <summary>Gets or sets the policies to run (names as in summary.json); empty runs all.</summary>
     public IReadOnlyList<string> Policies { get; set; } = [];
 
+    /// <summary>Gets or sets the back-end outage (<c>--backend-outage</c>); <see langword="null"/> for none.</summary>
+    public BackendOutage? BackendOutage { get; set; }
+
     /// <summary>Gets or sets a value indicating whether policies run in parallel (one thread each, up to the processor count).</summary>
     public bool Parallel { get; set; } = true;
 
@@ -86,13 +89,14 @@ internal sealed class ScenarioOptions
         foreach (var name in Policies)
         {
             Require(PolicyNames.All.Contains(name, StringComparer.Ordinal), $"--policies: unknown policy '{name}': use {string.Join(", ", PolicyNames.All)}.");
+            Require(BackendOutage is null || name is PolicyNames.StrictPriority or PolicyNames.Default, $"--policies: with --backend-outage only the scheduler's policies run (StrictPriority, Default), not '{name}'.");
         }
     }
 
     /// <summary>Describes the scenario in one line.</summary>
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"N = {BacklogCount:N0} at t = 0, C = {Capacity:0.###}/s ({Workers} workers x {Workers / Capacity:0.###} s), normal rate {NormalRate:0.###}/s for {DurationSeconds:0.###} s, failures {(FailureRate) * 100:0}%, seed {Seed}");
+        $"N = {BacklogCount:N0} at t = 0, C = {Capacity:0.###}/s ({Workers} workers x {Workers / Capacity:0.###} s), normal rate {NormalRate:0.###}/s for {DurationSeconds:0.###} s, failures {(FailureRate) * 100:0}%, seed {Seed}{(BackendOutage is { } outage ? $", back-end down {outage.StartSeconds:0.###}-{outage.StartSeconds + outage.DurationSeconds:0.###} s" : string.Empty)}");
 
     private static void Require(bool condition, string message)
     {

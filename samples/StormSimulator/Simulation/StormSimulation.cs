@@ -28,6 +28,11 @@ internal static class StormSimulation
         }
 
         progress?.Invoke($"Ideal computed - {wall.Elapsed.TotalSeconds:0.0} s");
+        if (options.BackendOutage is not null)
+        {
+            return new SimulationResult(options, trace, idealWaits, BackendOutageRuns.Run(trace, options, progress));
+        }
+
         var names = options.Policies.Count == 0 ? PolicyNames.All : PolicyNames.All.Where(options.Policies.Contains).ToArray();
         var runs = new PolicyRun[names.Count];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Parallel ? Environment.ProcessorCount : 1 };

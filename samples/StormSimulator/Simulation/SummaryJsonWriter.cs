@@ -30,6 +30,11 @@ internal static class SummaryJsonWriter
             json.WriteEndObject();
             json.WriteNumber("clearSeconds", Round(run.ClearSeconds));
             json.WriteNumber("utilisation", Math.Round(run.Utilisation, 6));
+            if (run.Outage is { } outage)
+            {
+                OutageSummaryJson.Write(json, outage);
+            }
+
             json.WriteEndObject();
         }
 
