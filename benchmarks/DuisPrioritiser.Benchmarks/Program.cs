@@ -4,6 +4,12 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Perfolizer.Horology;
 
+// --outage-cpu: the release loop's CPU use while the back-end is down (a measurement on the real clock, not BenchmarkDotNet).
+if (args is ["--outage-cpu", ..])
+{
+    return await DuisPrioritiser.Benchmarks.OutageCpuProbe.RunAsync(args);
+}
+
 // DUIS_BENCH_QUICK=1: one in-process job (no per-benchmark build, which times out on a loaded machine), 1 warm-up and
 // 3 iterations of 150 ms, and a 30-minute limit per benchmark for the deep-backlog set-ups. Ratios stay valid: every
 // row of a table runs in the same way, in the same run.

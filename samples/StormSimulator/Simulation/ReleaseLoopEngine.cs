@@ -77,6 +77,24 @@ internal static class ReleaseLoopEngine
             await service.StartAsync(CancellationToken.None);
         }
 
+        string stage = "started";
+        long watchedSteps = -1;
+        long steps = 0;
+        // A diagnostic, not a guard: says on stderr when the engine has made no step for 10 s of wall time.
+        var watchdog = new Thread(() =>
+        {
+            while (stage != "stopped")
+            {
+                Thread.Sleep(10_000);
+                if (Volatile.Read(ref steps) == watchedSteps && stage != "stopped")
+                {
+                    Console.Error.WriteLine($"{label}: no progress in 10 s at stage {stage}: t = {TimeSpan.FromTicks(clock.Ticks)}, next due {clock.NextDue()}, {scheduler.Count} held, {backEnd.HandledDistinct} handled, active {loop.ActiveCount}, running {backEnd.Running}, loop waiting {loop.IsLoopWaiting}, pool pending {ThreadPool.PendingWorkItemCount}, threads {ThreadPool.ThreadCount}");
+                }
+
+                watchedSteps = Volatile.Read(ref steps);
+            }
+        }) { IsBackground = true };
+        watchdog.Start();
         int n = trace.Count;
         long[] arrivals = trace.ArrivalTicks;
         long sampleTicks = Math.Max(1, (long)Math.Round(options.SampleSeconds * TimeSpan.TicksPerSecond));
@@ -87,7 +105,6 @@ internal static class ReleaseLoopEngine
         long nextSample = 0;
         int next = 0;
         var lastProgress = TimeSpan.Zero;
-        long steps = 0;
 
         while (backEnd.HandledDistinct + sink.Count < n || backEnd.Running > 0 || loop.ActiveCount > 0)
         {
@@ -149,6 +166,7 @@ internal static class ReleaseLoopEngine
             }
         }
 
+        stage = "stopping";
         samples.Add(backEnd.HeldByLevel());
         long breakerOpenings = loop.Gate.OpenedCount;
         for (int i = hosted.Length - 1; i >= 0; i--)
@@ -157,6 +175,7 @@ internal static class ReleaseLoopEngine
             var stop = hosted[i].StopAsync(CancellationToken.None);
             for (int step = 0; !stop.IsCompleted; step++)
             {
+                steps++;
                 Settle(loop, scheduler, clock, backEnd, label);
                 long due = clock.NextDue();
                 if (!stop.IsCompleted && due != long.MaxValue && step < 10_000)
@@ -171,6 +190,8 @@ internal static class ReleaseLoopEngine
 
             await stop;
         }
+
+        stage = "stopped";
 
         var waits = backEnd.WaitTicks;
         int lost = 0;

@@ -39,7 +39,7 @@ internal sealed class BackendGate
     private readonly TimeSpan _fallbackBase;
     private readonly TimeSpan _fallbackMax;
     private readonly Action<string>? _onEvent;
-    private BackendState _state;
+    private volatile BackendState _state; // written under the lock; read without it on the release fast path
     private long _openUntil;        // timestamp at which the current break ends
     private long _downSince = -1;   // timestamp the breaker first opened in this outage
     private bool _probeInFlight;
@@ -228,12 +228,11 @@ internal sealed class BackendGate
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public ValueTask<bool> WaitAsync(CancellationToken cancellationToken)
     {
-        lock (_lock)
+        // Fast path without the lock: a state change racing this read is no different from one just after it (the
+        // breaker refuses a call it no longer admits, and the message is returned to its level).
+        if (_state == BackendState.Closed && Volatile.Read(ref _pausedUntil) == 0)
         {
-            if (_state == BackendState.Closed && _pausedUntil == 0)
-            {
-                return new ValueTask<bool>(false);
-            }
+            return new ValueTask<bool>(false);
         }
 
         return WaitSlowAsync(cancellationToken);

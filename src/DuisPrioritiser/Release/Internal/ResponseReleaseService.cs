@@ -67,6 +67,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private Task? _loop;
     private int _stopped;
     private int _consecutiveFailures;
+    private long _iterations;
     private volatile Task? _loopWait;
     private bool _faulted;
 
@@ -147,6 +148,9 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     /// released until a restart. Read by the health check.
     /// </summary>
     internal bool IsFaulted => Volatile.Read(ref _faulted) && _loop is { IsCompleted: true } && Volatile.Read(ref _stopped) == 0;
+
+    /// <summary>Gets how many times the loop has gone round (each wake-up that looked for a message), for diagnostics and the test that the loop stays idle while the breaker is open.</summary>
+    internal long LoopIterations => Volatile.Read(ref _iterations);
 
     /// <summary>Gets the loop task once started.</summary>
     internal Task? LoopTask => _loop;
@@ -294,6 +298,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             {
                 try
                 {
+                    _iterations++; // one writer: the loop
                     if (!await ReleaseNextAsync(stopping).ConfigureAwait(false))
                     {
                         return;
@@ -594,8 +599,9 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             await DeadLetterAsync(item.Message, reason ?? DeadLetter.RetriesExhaustedReason, item.Attempts, item.LastError).ConfigureAwait(false);
         }
 
-        if (outcome != ReleaseOutcome.Returned)
+        if (outcome != ReleaseOutcome.Returned && item.Message.Attempts > 0)
         {
+            // Only a message released before (returned at least once) can have an entry: skip the table's lock on the success path.
             _earlierCalls.Remove(item.Message.Message);
         }
 
