@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace DuisPrioritiser.Benchmarks;
 
 /// <summary>
-/// A measurement, not a benchmark (issue 15): how much CPU the release loop burns while the back-end is down, on the
+/// A measurement, not a benchmark: how much CPU the release loop burns while the back-end is down, on the
 /// real clock. A flood of messages is queued, the release loop (library defaults: adaptive pace, Polly retry, circuit
 /// breaker, back-end gate) starts against a handler that fails every call for the first seconds, either
 /// asynchronously (after <c>Task.Yield</c>, like a refused connection) or synchronously (throws before returning),

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace DuisPrioritiser.Benchmarks;
 
 /// <summary>
-/// What the Polly v8 pipeline (issue 15: retry, circuit breaker, time-out per call, back-end gate) costs the hosted
+/// What the Polly v8 pipeline (retry, circuit breaker, time-out per call, back-end gate) costs the hosted
 /// release loop per message on the success path: <see cref="Messages"/> queued messages drained into a handler that
 /// always succeeds, by this commit's <see cref="ResponseReleaseService"/> and, when built with
 /// <c>-p:BaselineReader=path/DuisPrioritiser.Baseline.dll</c> (the library of commit 60d773c, the last before the
