@@ -64,6 +64,7 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
     private volatile bool _available = true;
     private volatile string? _lastError;
     private long _unavailableSinceUtcTicks; // 0 while available
+    private readonly long[] _releasedHere = new long[PriorityLevels.Count]; // claimed by this instance, for ReleasedElsewhere
 
     public PostgreSqlBacklogStore(NpgsqlDataSource dataSource, bool ownsDataSource, PostgreSqlBacklogOptions options, TimeSpan deduplicationRetention, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
@@ -243,6 +244,8 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
             MarkAvailable();
             if (count > 0)
             {
+                // Counted here before the view shows it, so that ReleasedElsewhere never counts this claim as another's.
+                Interlocked.Add(ref _releasedHere[index], count);
                 AdjustView(index, readyDelta: -count, heldDelta: 0, releasedDelta: count);
             }
 
@@ -388,8 +391,13 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
     /// <inheritdoc />
     public BacklogLevelState GetLevelState(PriorityLevel level)
     {
-        var view = Volatile.Read(ref _view)[CheckLevel(level)];
-        return new BacklogLevelState(Math.Max(0, view.Ready), view.Ready > 0 ? view.Oldest : null);
+        int index = CheckLevel(level);
+        var view = Volatile.Read(ref _view)[index];
+        return new BacklogLevelState(Math.Max(0, view.Ready), view.Ready > 0 ? view.Oldest : null)
+        {
+            // Every instance's claims (the counters) less this one's: what the others released, for the policy's shares.
+            ReleasedElsewhere = view.Released - Volatile.Read(ref _releasedHere[index]),
+        };
     }
 
     /// <inheritdoc />

@@ -108,6 +108,9 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
         return depth == 0 && Volatile.Read(ref _claiming[level]) != 0 ? 1 : depth;
     }
 
+    /// <summary>Gets the store's running count of messages other schedulers claimed from <paramref name="level"/>.</summary>
+    public long GetReleasedElsewhere(int level) => _store.GetLevelState((PriorityLevel)level).ReleasedElsewhere;
+
     public int GetOccupancyMask()
     {
         int mask = 0;
