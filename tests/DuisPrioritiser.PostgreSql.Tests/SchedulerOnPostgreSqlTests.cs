@@ -96,16 +96,17 @@ public sealed class SchedulerOnPostgreSqlTests
     public async Task BulkClaimedByOneInstance_GetsItsMinShareOfBothInstancesReleases(CancellationToken cancellationToken)
     {
         // 20 Bulk and plenty of Critical; whichever instance first owes Bulk a release claims all 20 into its batch,
-        // and the other then sees Bulk empty. A 10% share of both instances' releases pays the 20 within about 200
-        // releases; counted per instance (the holder's releases only) it would take about 400.
+        // and the other then sees Bulk empty. A 5% share of both instances' releases pays the 20 within about 400
+        // releases; counted per instance (the holder's releases only) it takes about 800 (measured: 381 and 401
+        // with global shares, 814 with per-instance ones).
         var options = new ResponsePrioritisationOptions();
-        options.Traffic.Bulk.MinShare = 0.1;
+        options.Traffic.Bulk.MinShare = 0.05;
         options.Traffic.Bulk.MaxWait = null;
         await using var harness = new StoreHarness();
         using var a = new ResponseReleaseScheduler(options, TextClassifier.Instance, backlogStore: harness.Create());
         using var b = new ResponseReleaseScheduler(options, TextClassifier.Instance, backlogStore: harness.Create());
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => b.EnqueueAsync(Message($"bulk-{i}"), cancellationToken).AsTask()));
-        for (int chunk = 0; chunk < 4; chunk++)
+        for (int chunk = 0; chunk < 6; chunk++)
         {
             await Task.WhenAll(Enumerable.Range(chunk * 500, 500).Select(i => a.EnqueueAsync(Message($"critical-{i}"), cancellationToken).AsTask()));
         }
@@ -119,7 +120,7 @@ public sealed class SchedulerOnPostgreSqlTests
         {
             try
             {
-                while (Volatile.Read(ref bulk) < 20 && Volatile.Read(ref released) < 2000)
+                while (Volatile.Read(ref bulk) < 20 && Volatile.Read(ref released) < 3000)
                 {
                     var message = await scheduler.DequeueAsync(done.Token);
                     int at = Interlocked.Increment(ref released);
@@ -145,7 +146,7 @@ public sealed class SchedulerOnPostgreSqlTests
         {
             Assert.That(bulk, Is.EqualTo(20), "every Bulk message was released while Critical still waited");
             Assert.That(byInstance, Is.All.GreaterThan(0), "both instances released");
-            Assert.That(lastBulkAt, Is.LessThanOrEqualTo(300), "Bulk got its 10% of both instances' releases, not of one instance's");
+            Assert.That(lastBulkAt, Is.LessThanOrEqualTo(600), "Bulk got its 5% of both instances' releases, not of one instance's");
         });
     }
 
