@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 9008, Level = LogLevel.Warning, Message = "Refused a message with intake outcome {Status} (503).")]
     public static partial void NotAccepted(ILogger logger, IntakeStatus status);
 
+    [LoggerMessage(EventId = 9009, Level = LogLevel.Warning, Message = "Refused a {Level} message: the backlog store cannot be reached (503).")]
+    public static partial void BacklogUnavailable(ILogger logger, PriorityLevel level);
+
     [LoggerMessage(EventId = 9101, Level = LogLevel.Warning, Message = "Admin API: {Action} by {User}.")]
     public static partial void AdminAction(ILogger logger, string action, string? user);
 }

@@ -34,19 +34,33 @@ internal static class PostgresServer
         }
     }
 
+    /// <summary>
+    /// Gets the path of <c>.ci/postgres.sh</c> from <c>DUIS_TEST_POSTGRES_CONTROL</c>; without it the test is ignored
+    /// (or fails in CI) with the command to start a server the tests can stop and resume.
+    /// </summary>
+    public static string ControlScript
+    {
+        get
+        {
+            var script = Environment.GetEnvironmentVariable("DUIS_TEST_POSTGRES_CONTROL");
+            if (string.IsNullOrWhiteSpace(script))
+            {
+                if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+                {
+                    Assert.Fail("DUIS_TEST_POSTGRES_CONTROL is not set: start the server with `.ci/postgres.sh start`, which sets it.");
+                }
+
+                Assert.Ignore("This test restarts the server: start it with `eval \"$(.ci/postgres.sh start)\"`, which sets DUIS_TEST_POSTGRES_CONTROL.");
+            }
+
+            return script;
+        }
+    }
+
     /// <summary>Runs <c>.ci/postgres.sh</c> with <paramref name="verb"/> (restart-immediate, kill-immediate, resume).</summary>
     public static void Control(string verb)
     {
-        var script = Environment.GetEnvironmentVariable("DUIS_TEST_POSTGRES_CONTROL");
-        if (string.IsNullOrWhiteSpace(script))
-        {
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            {
-                Assert.Fail("DUIS_TEST_POSTGRES_CONTROL is not set: start the server with `.ci/postgres.sh start`, which sets it.");
-            }
-
-            Assert.Ignore("This test restarts the server: start it with `eval \"$(.ci/postgres.sh start)\"`, which sets DUIS_TEST_POSTGRES_CONTROL.");
-        }
+        var script = ControlScript;
 
         using var process = Process.Start(new ProcessStartInfo(script, verb) { RedirectStandardError = true, RedirectStandardOutput = true })!;
         var error = process.StandardError.ReadToEndAsync();

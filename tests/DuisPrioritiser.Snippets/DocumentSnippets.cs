@@ -81,6 +81,7 @@ internal static class DocumentSnippets
             case IntakeStatus.RejectedFull:      /* back-pressure: answer 503, retry later; result.Message is read */ break;
             case IntakeStatus.RejectedInvalid:   /* answer 400 with result.Error.Message; nothing was enqueued */ break;
             case IntakeStatus.RejectedCompleted: /* shutting down */ break;
+            case IntakeStatus.Unavailable:       /* a remote backlog store is unreachable: answer 503, nothing was stored */ break;
         }
         #endregion
     }

@@ -30,7 +30,7 @@ namespace DuisPrioritiser.PostgreSql.Internal;
 /// <see cref="IsAvailable"/> turns true again once a statement succeeds.</para>
 /// <para>Thread-safe: every public member may be called from any thread.</para>
 /// </remarks>
-internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenewal, IBacklogChangeNotifier
+internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenewal, IBacklogChangeNotifier, IBacklogStoreHealth
 {
     private const int ShardCount = 32;
     private const int ReapBatch = 1_000;
@@ -63,6 +63,8 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
     private int _disposed;
     private volatile bool _available = true;
     private volatile string? _lastError;
+    private long _unavailableSinceUtcTicks; // 0 while available
+    private readonly long[] _releasedHere = new long[PriorityLevels.Count]; // claimed by this instance, for ReleasedElsewhere
 
     public PostgreSqlBacklogStore(NpgsqlDataSource dataSource, bool ownsDataSource, PostgreSqlBacklogOptions options, TimeSpan deduplicationRetention, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
@@ -94,6 +96,16 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
 
     /// <summary>Gets the last error that made the store unavailable, or <see langword="null"/>.</summary>
     public string? LastError => _lastError;
+
+    /// <inheritdoc />
+    public BacklogStoreHealth GetHealth()
+    {
+        bool available = _available;
+        long since = Interlocked.Read(ref _unavailableSinceUtcTicks);
+        return available
+            ? new BacklogStoreHealth("postgresql", true, null, null)
+            : new BacklogStoreHealth("postgresql", false, _lastError, since == 0 ? null : new DateTimeOffset(since, TimeSpan.Zero));
+    }
 
     /// <summary>Gets this instance's lease owner id (what <c>lease_owner</c> holds for its claims).</summary>
     public Guid Owner => _owner;
@@ -232,6 +244,8 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
             MarkAvailable();
             if (count > 0)
             {
+                // Counted here before the view shows it, so that ReleasedElsewhere never counts this claim as another's.
+                Interlocked.Add(ref _releasedHere[index], count);
                 AdjustView(index, readyDelta: -count, heldDelta: 0, releasedDelta: count);
             }
 
@@ -377,8 +391,13 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
     /// <inheritdoc />
     public BacklogLevelState GetLevelState(PriorityLevel level)
     {
-        var view = Volatile.Read(ref _view)[CheckLevel(level)];
-        return new BacklogLevelState(Math.Max(0, view.Ready), view.Ready > 0 ? view.Oldest : null);
+        int index = CheckLevel(level);
+        var view = Volatile.Read(ref _view)[index];
+        return new BacklogLevelState(Math.Max(0, view.Ready), view.Ready > 0 ? view.Oldest : null)
+        {
+            // Every instance's claims (the counters) less this one's: what the others released, for the policy's shares.
+            ReleasedElsewhere = view.Released - Volatile.Read(ref _releasedHere[index]),
+        };
     }
 
     /// <inheritdoc />
@@ -566,8 +585,9 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
 
     private BacklogStoreUnavailableException Unavailable(Exception exception)
     {
-        _available = false;
         _lastError = exception.Message;
+        Interlocked.CompareExchange(ref _unavailableSinceUtcTicks, _timeProvider.GetUtcNow().UtcTicks, 0);
+        _available = false;
         Log.Unavailable(_logger, exception);
         return new BacklogStoreUnavailableException("The PostgreSQL backlog cannot be reached: " + exception.Message, exception) { RetryAfter = s_retryAfter };
     }
@@ -578,6 +598,7 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
         {
             _available = true;
             _lastError = null;
+            Interlocked.Exchange(ref _unavailableSinceUtcTicks, 0);
             Log.Available(_logger);
         }
     }

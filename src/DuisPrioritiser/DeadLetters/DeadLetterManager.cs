@@ -66,6 +66,7 @@ public sealed class DeadLetterManager
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>What happened; only <see cref="DeadLetterReplayResult.Replayed"/> removes it.</returns>
     /// <exception cref="Journal.JournalWriteException">The journal could not make it durable; it stays in the store.</exception>
+    /// <exception cref="Storage.BacklogStoreUnavailableException">A remote backlog store cannot be reached; the dead letter stays in the store.</exception>
     public async ValueTask<DeadLetterReplayResult> ReplayAsync(long id, CancellationToken cancellationToken = default)
     {
         var stored = await _store.GetAsync(id, cancellationToken).ConfigureAwait(false);
@@ -103,6 +104,9 @@ public sealed class DeadLetterManager
                 return DeadLetterReplayResult.Replayed;
             case EnqueueResult.RejectedFull:
                 return DeadLetterReplayResult.RejectedFull;
+            case EnqueueResult.Unavailable:
+                // The dead letter stays stored; the caller (the admin API, an operator) retries when the store is back.
+                throw new Storage.BacklogStoreUnavailableException("The backlog store cannot be reached: dead letter " + id + " was not replayed and stays stored. Retry later.");
             default:
                 return DeadLetterReplayResult.RejectedCompleted;
         }

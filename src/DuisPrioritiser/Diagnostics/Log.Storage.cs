@@ -17,4 +17,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8003, Level = LogLevel.Information, Message = "{Count} message(s) claimed after the scheduler completed were returned to the backlog store.")]
     public static partial void BacklogLateClaimReturned(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 8004, Level = LogLevel.Debug, Message = "A {Level} message was not accepted: the backlog store cannot be reached (intake answers Unavailable; the sender should retry).")]
+    public static partial void BacklogStoreUnavailable(ILogger logger, Exception exception, PriorityLevel level);
 }

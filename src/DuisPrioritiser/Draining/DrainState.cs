@@ -103,6 +103,19 @@ public readonly struct DrainState
     public TimeSpan GetOldestWait(PriorityLevel level)
         => (_excludedMask & (1 << (int)level)) != 0 ? TimeSpan.Zero : _source?.GetOldestWait((int)level, Timestamp) ?? TimeSpan.Zero;
 
+    /// <summary>
+    /// Gets a running count of the messages that other schedulers sharing the backlog store (other instances on one
+    /// PostgreSQL database) have released from <paramref name="level"/>: the growth between two reads is their
+    /// releases in between, so a policy that keeps shares of recent releases can count every instance's, not only
+    /// its own (which <see cref="IDrainPolicy.OnReleased"/> reports). 0 when the store is not shared.
+    /// </summary>
+    /// <param name="level">The level.</param>
+    /// <returns>The running count; it may lag and may briefly read lower than before, so use only its growth.</returns>
+    public long GetReleasedElsewhere(PriorityLevel level) => _source?.GetReleasedElsewhere((int)level) ?? 0;
+
+    /// <summary>Gets a value indicating whether other schedulers share the store, that is whether <see cref="GetReleasedElsewhere"/> can grow.</summary>
+    internal bool SharesReleases => _source?.SharesReleases ?? false;
+
     /// <summary>Gets a view of this state in which the levels of <paramref name="excludedMask"/> read as empty (used to hide throttled levels from an inner policy).</summary>
     internal DrainState Exclude(int excludedMask) => new(in this, _excludedMask | excludedMask);
 

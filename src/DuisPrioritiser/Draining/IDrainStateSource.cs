@@ -10,4 +10,10 @@ internal interface IDrainStateSource
     int GetOccupancyMask();
 
     TimeSpan GetOldestWait(int level, long timestamp);
+
+    /// <summary>Gets the running count of messages other schedulers sharing the store released from <paramref name="level"/>; 0 when none share it.</summary>
+    long GetReleasedElsewhere(int level) => 0;
+
+    /// <summary>Gets a value indicating whether <see cref="GetReleasedElsewhere"/> can be non-zero (a shared store), so policies skip it otherwise.</summary>
+    bool SharesReleases => false;
 }

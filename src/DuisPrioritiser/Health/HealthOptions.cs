@@ -31,4 +31,11 @@ public sealed class HealthOptions
     /// </summary>
     /// <value>The default value is 5 minutes. Must be positive.</value>
     public TimeSpan UnhealthyAfterBreakerOpenFor { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Gets or sets how long a remote backlog store (PostgreSQL) may stay unreachable before the check reports
+    /// Unhealthy; while unreachable for less, it reports Degraded (intake answers Unavailable, the release loop waits).
+    /// </summary>
+    /// <value>The default value is 1 minute. Must be positive.</value>
+    public TimeSpan UnhealthyAfterStoreUnavailableFor { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -2,6 +2,7 @@ using DuisPrioritiser.Classification;
 using DuisPrioritiser.Draining;
 using DuisPrioritiser.Release;
 using DuisPrioritiser.Release.Internal;
+using DuisPrioritiser.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -9,10 +10,11 @@ namespace DuisPrioritiser.Health;
 
 /// <summary>
 /// Reports the state of DuisPrioritiser: <see cref="HealthStatus.Unhealthy"/> when the release loop has stopped
-/// after errors or while the handler keeps failing,
-/// <see cref="HealthStatus.Degraded"/> while recovering from a flood or while Critical work waits too long, else
-/// <see cref="HealthStatus.Healthy"/>. The data always carries the mode, depth per level, Critical's oldest wait,
-/// the in-flight count and the run of handler failures, for dashboards.
+/// after errors, while the handler keeps failing, or when a remote backlog store has been unreachable too long,
+/// <see cref="HealthStatus.Degraded"/> while recovering from a flood, while Critical work waits too long or while the
+/// backlog store is unreachable, else <see cref="HealthStatus.Healthy"/>. The data always carries the mode, depth per
+/// level, Critical's oldest wait, the in-flight count, the run of handler failures and the backlog store (kind,
+/// reachable, seconds unreachable, last error), for dashboards.
 /// </summary>
 /// <remarks>
 /// The core package depends only on the health-check abstractions. Register the check with <c>.AddHealthCheck()</c>
@@ -52,6 +54,13 @@ public sealed class ResponsePrioritisationHealthCheck : IHealthCheck
         var downFor = gate?.DownFor ?? TimeSpan.Zero;
         bool atCapacity = snapshot.TotalCount >= snapshot.Capacity;
         var criticalRetryWait = (_scheduler as ResponseReleaseScheduler)?.GetReturnedOldestWait(PriorityLevel.Critical) ?? TimeSpan.Zero;
+        var store = (_scheduler as ResponseReleaseScheduler)?.GetStoreHealth();
+        var storeDownFor = store is { IsReachable: false, UnreachableSince: { } since } ? snapshot.TakenAt - since : TimeSpan.Zero;
+        if (storeDownFor < TimeSpan.Zero)
+        {
+            storeDownFor = TimeSpan.Zero;
+        }
+
         var data = new Dictionary<string, object>
         {
             ["mode"] = snapshot.Mode.ToString(),
@@ -65,6 +74,17 @@ public sealed class ResponsePrioritisationHealthCheck : IHealthCheck
             ["at_capacity"] = atCapacity,
             ["critical_in_retry_oldest_wait_seconds"] = criticalRetryWait.TotalSeconds,
         };
+        if (store is { } known)
+        {
+            data["store_kind"] = known.Kind;
+            data["store_reachable"] = known.IsReachable;
+            data["store_unavailable_seconds"] = storeDownFor.TotalSeconds;
+            if (known.LastError is { } lastError)
+            {
+                data["store_last_error"] = lastError;
+            }
+        }
+
         var reasons = new List<string>();
         foreach (var level in snapshot.Levels)
         {
@@ -77,6 +97,14 @@ public sealed class ResponsePrioritisationHealthCheck : IHealthCheck
             result = new HealthCheckResult(
                 context?.Registration.FailureStatus ?? HealthStatus.Unhealthy,
                 "The release loop has stopped after an error: nothing is being released.",
+                data: data);
+        }
+        else if (store is { IsReachable: false } && storeDownFor >= _options.UnhealthyAfterStoreUnavailableFor)
+        {
+            data["reason"] = "store_unavailable_too_long";
+            result = new HealthCheckResult(
+                context?.Registration.FailureStatus ?? HealthStatus.Unhealthy,
+                $"The backlog store ({store.Value.Kind}) has been unreachable for {storeDownFor.TotalSeconds:F0} s (threshold {_options.UnhealthyAfterStoreUnavailableFor.TotalSeconds:F0} s): intake answers Unavailable and nothing is released. Last error: {store.Value.LastError}",
                 data: data);
         }
         else if (breaker != BackendState.Closed && downFor >= _options.UnhealthyAfterBreakerOpenFor)
@@ -96,6 +124,11 @@ public sealed class ResponsePrioritisationHealthCheck : IHealthCheck
         }
         else
         {
+            if (store is { IsReachable: false })
+            {
+                reasons.Add("store_unavailable");
+            }
+
             if (breaker != BackendState.Closed)
             {
                 reasons.Add("breaker_" + (breaker == BackendState.Open ? "open" : "half_open"));
@@ -127,7 +160,7 @@ public sealed class ResponsePrioritisationHealthCheck : IHealthCheck
         if (result.Description is null && reasons.Count > 0)
         {
             data["reason"] = string.Join(",", reasons);
-            result = HealthCheckResult.Degraded(Describe(reasons, snapshot, criticalWait, criticalRetryWait, downFor), data: data);
+            result = HealthCheckResult.Degraded(Describe(reasons, snapshot, criticalWait, criticalRetryWait, downFor, store, storeDownFor), data: data);
         }
         else if (result.Description is null)
         {
@@ -137,13 +170,14 @@ public sealed class ResponsePrioritisationHealthCheck : IHealthCheck
         return Task.FromResult(result);
     }
 
-    private string Describe(List<string> reasons, SchedulerSnapshot snapshot, TimeSpan criticalWait, TimeSpan criticalRetryWait, TimeSpan downFor)
+    private string Describe(List<string> reasons, SchedulerSnapshot snapshot, TimeSpan criticalWait, TimeSpan criticalRetryWait, TimeSpan downFor, BacklogStoreHealth? store, TimeSpan storeDownFor)
     {
         var parts = new List<string>(reasons.Count);
         foreach (var reason in reasons)
         {
             parts.Add(reason switch
             {
+                "store_unavailable" => $"the backlog store ({store?.Kind}) has been unreachable for {storeDownFor.TotalSeconds:F0} s: intake answers Unavailable, release waits",
                 "breaker_open" => $"the back-end is down (circuit breaker open for {downFor.TotalSeconds:F0} s): holding the backlog",
                 "breaker_half_open" => "the back-end is being probed (circuit breaker half-open)",
                 "at_capacity" => $"at capacity ({snapshot.TotalCount} of {snapshot.Capacity} held): intake refuses new messages",

@@ -21,4 +21,10 @@ public enum EnqueueResult
 
     /// <summary>The scheduler has been completed: not accepted.</summary>
     RejectedCompleted = 3,
+
+    /// <summary>
+    /// The backlog store could not be reached (a remote store's server is down or the network is partitioned):
+    /// nothing was stored, so the message was not accepted; ask the sender to retry later.
+    /// </summary>
+    Unavailable = 4,
 }

@@ -43,7 +43,7 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// </summary>
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">Cancels a wait for space.</param>
-    /// <returns><see langword="true"/> if accepted; <see langword="false"/> if rejected as full or because the scheduler completed.</returns>
+    /// <returns><see langword="true"/> if accepted; <see langword="false"/> if rejected as full, because the scheduler completed, or because a remote backlog store could not be reached.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting; the message was not accepted.</exception>
     /// <exception cref="Journal.JournalWriteException">The journal could not make the message durable (disk full): it was not accepted.</exception>
@@ -56,7 +56,10 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// </summary>
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">Cancels a wait for space.</param>
-    /// <returns>The outcome; acknowledge the DCC with a 2xx for <see cref="EnqueueResult.Accepted"/> and <see cref="EnqueueResult.AcceptedDuplicate"/>.</returns>
+    /// <returns>
+    /// The outcome; acknowledge the DCC with a 2xx for <see cref="EnqueueResult.Accepted"/> and <see cref="EnqueueResult.AcceptedDuplicate"/>.
+    /// <see cref="EnqueueResult.Unavailable"/>: a remote backlog store could not be reached and nothing was stored.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting; the message was not accepted.</exception>
     /// <exception cref="Journal.JournalWriteException">The journal could not make the message durable (disk full): it was not accepted.</exception>
@@ -76,7 +79,8 @@ public interface IResponseReleaseScheduler : IAsyncDisposable
     /// <summary>
     /// Reads, classifies and enqueues a raw DUIS message. When at capacity it returns
     /// <see cref="IntakeStatus.RejectedFull"/> at once under <see cref="QueueFullMode.Reject"/>, or waits for space under
-    /// <see cref="QueueFullMode.Wait"/>. Invalid bytes are returned as <see cref="IntakeStatus.RejectedInvalid"/>.
+    /// <see cref="QueueFullMode.Wait"/>. Invalid bytes are returned as <see cref="IntakeStatus.RejectedInvalid"/>; when a
+    /// remote backlog store cannot be reached the message is not stored and the result is <see cref="IntakeStatus.Unavailable"/>.
     /// </summary>
     /// <param name="xml">The raw UTF-8 message bytes, kept (not copied) in the envelope: do not change them afterwards.</param>
     /// <param name="cancellationToken">Cancels a wait for space.</param>

@@ -20,4 +20,11 @@ public enum IntakeStatus
     /// original will be released, so acknowledge it to the DCC like an accepted message.
     /// </summary>
     AcceptedDuplicate,
+
+    /// <summary>
+    /// Read and classified, but the backlog store could not be reached (a remote store's server is down or the
+    /// network is partitioned), so nothing was stored: the bytes stay the caller's. Answer so that the sender retries
+    /// later (<c>MapDuisIntake</c> answers 503 with <c>Retry-After</c>).
+    /// </summary>
+    Unavailable,
 }

@@ -163,6 +163,12 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <summary>Gets the backlog store in use.</summary>
     internal IBacklogStore Store => _store;
 
+    /// <summary>Gets the backlog store's health (for the health check): a remote store's as it or this scheduler saw it; an embedded store is always reachable.</summary>
+    internal BacklogStoreHealth GetStoreHealth()
+        => _remote?.GetHealth()
+            ?? (_store as IBacklogStoreHealth)?.GetHealth()
+            ?? new BacklogStoreHealth(_store is FileJournalBacklogStore ? "journal" : "memory", true, null, null);
+
     /// <summary>Gets a value indicating whether held messages survive a restart (the journal, a durable remote store).</summary>
     internal bool IsDurable => (_store.Capabilities & BacklogStoreCapabilities.Durable) != 0;
 
@@ -229,12 +235,12 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <param name="cancellationToken">Cancels a wait for space (under <see cref="QueueFullMode.Wait"/>).</param>
     /// <returns>
     /// <see cref="EnqueueResult.Accepted"/> or <see cref="EnqueueResult.AcceptedDuplicate"/>: acknowledge the DCC with a 2xx;
-    /// otherwise the message stays the caller's.
+    /// otherwise the message stays the caller's. <see cref="EnqueueResult.Unavailable"/>: a remote store could not be
+    /// reached, nothing was stored (answer so that the sender retries later).
     /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting; the message was not accepted.</exception>
     /// <exception cref="JournalWriteException">The journal could not make the message durable (disk full): it was not accepted.</exception>
-    /// <exception cref="BacklogStoreUnavailableException">A remote store cannot be reached: the message was not accepted.</exception>
     public ValueTask<EnqueueResult> EnqueueWithResultAsync(DuisMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -521,6 +527,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         EnqueueResult.Accepted => IntakeStatus.Accepted,
         EnqueueResult.AcceptedDuplicate => IntakeStatus.AcceptedDuplicate,
         EnqueueResult.RejectedFull => IntakeStatus.RejectedFull,
+        EnqueueResult.Unavailable => IntakeStatus.Unavailable,
         _ => IntakeStatus.RejectedCompleted,
     };
 
@@ -712,6 +719,13 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         try
         {
             outcome = await _remote!.AppendAsync(message, level, message.ReceivedAt, check.HasKey ? check.Key.ToString() : null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BacklogStoreUnavailableException ex)
+        {
+            // Not reached, so not stored: an answer, not an error (the sender retries; nothing accepted is at stake).
+            _metrics.Rejected("unavailable", message.Kind);
+            Log.BacklogStoreUnavailable(_logger, ex, level);
+            return EnqueueResult.Unavailable;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -32,8 +32,10 @@ namespace DuisPrioritiser.Storage;
 /// <para><b>Optional capabilities</b> a remote store adds by implementing: <see cref="IBacklogLeaseRenewal"/> (claims
 /// are leases that the scheduler renews while a message is in flight), <see cref="IBacklogChangeNotifier"/> (wakes
 /// idle readers when another process appends; without it readers poll), and
-/// <see cref="BacklogStoreUnavailableException"/> (thrown when the store cannot be reached: intake answers "not
-/// accepted", readers back off and retry).</para>
+/// <see cref="IBacklogStoreHealth"/> (reports whether it reaches its server, for the health check), and
+/// <see cref="BacklogStoreUnavailableException"/> (thrown when the store cannot be reached: intake answers
+/// <see cref="Release.IntakeStatus.Unavailable"/>, readers back off and retry). A shared store also fills
+/// <see cref="BacklogLevelState.ReleasedElsewhere"/>, so that minimum shares count every scheduler's releases.</para>
 /// <para>Implementations must be thread-safe: the scheduler calls from many threads at once.</para>
 /// </remarks>
 public interface IBacklogStore : IAsyncDisposable

@@ -222,6 +222,27 @@ public sealed class MapDuisIntakeTests
     }
 
     [Test]
+    public async Task Post_BacklogStoreUnavailable_503WithUnavailableRetryAfter_AndTheLevel()
+    {
+        var scheduler = new Mock<IResponseReleaseScheduler>();
+        scheduler.Setup(s => s.EnqueueAsync(It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(IntakeResult.Read(IntakeStatus.Unavailable, PriorityLevel.High, new Duis.DuisMessage(Duis.DuisMessageKind.Response)));
+        await using var app = await StartAsync(intake: intake => intake.RetryAfterUnavailable = TimeSpan.FromSeconds(13), scheduler: scheduler.Object);
+        using var client = app.CreateClient();
+
+        using var response = await PostAsync(client, DuisXml.Response("8.1.1"));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+            Assert.That(response.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(13)));
+            Assert.That(response.Headers.GetValues("Duis-Priority").Single(), Is.EqualTo("High"));
+            Assert.That(body, Does.Contain("Store unavailable"));
+        });
+    }
+
+    [Test]
     public async Task Post_OutcomeThisVersionDoesNotKnow_503NotAcknowledged()
     {
         var scheduler = new Mock<IResponseReleaseScheduler>();

@@ -110,6 +110,7 @@ public class ResponsePrioritisationServiceCollectionExtensionsTests
     [TestCase("Traffic:Bulk:MinShare", "0.7", "DuisPrioritiser:Traffic:Bulk:MinShare is 0.7: it must be between 0 and 0.5.")]
     [TestCase("Recovery:HoldTime", "-00:00:01", "DuisPrioritiser:Recovery:HoldTime is -00:00:01: it must be between")]
     [TestCase("Traffic:Bulk:MaxWait", "00:00:00", "DuisPrioritiser:Traffic:Bulk:MaxWait is 00:00:00: it must be positive")]
+    [TestCase("Health:UnhealthyAfterStoreUnavailableFor", "00:00:00", "DuisPrioritiser:Health:UnhealthyAfterStoreUnavailableFor is 00:00:00: it must be positive")]
     [TestCase("Traffic:AlertCodes:8F35:Recovery:Burst", "0", "DuisPrioritiser:Traffic:AlertCodes:8F35:Recovery:Burst is 0: it must be between 1 and 1000000.")]
     [TestCase("Overrides:ServiceReferenceVariants:8.x", "High", "'8.x'")]
     [TestCase("Overrides:AlertCodes:8F-0F", "High", "'8F-0F'")]

@@ -110,6 +110,64 @@ public class BoundedDrainPolicyTests
         Assert.That(firstBulk, Is.EqualTo(20), "Bulk earns 5% per release and is released once it is owed a whole one");
     }
 
+    [TestCase(false, 100)]
+    [TestCase(true, 200)]
+    public void MinShare_WithReleasesElsewhere_CountsEveryInstancesReleases(bool shared, int expectedBulk)
+    {
+        // Bulk sits in this instance's claimed batch (the other instance sees it empty and releases only Critical,
+        // 32 at a time as it claims them): the 10% share is of both instances' releases only when they are counted.
+        var policy = Create(new TrafficOptions { Bulk = { MinShare = 0.1, MaxWait = null } });
+        _source.Counts = [100_000, 0, 0, 0, 100_000];
+        _source.SharesReleases = shared;
+        var released = new List<PriorityLevel>();
+        for (int batch = 0; batch < 1000 / 32; batch++)
+        {
+            _source.ReleasedElsewhere[0] += 32;
+            released.AddRange(Release(policy, 32));
+        }
+
+        int local = released.Count;
+        int bulk = released.Count(l => l == PriorityLevel.Bulk);
+        Assert.That(bulk, Is.InRange(expectedBulk * 9 / 10, expectedBulk * 11 / 10), $"10% of {(shared ? 2 * local : local)} releases");
+        if (shared)
+        {
+            var gaps = released.Select((l, i) => (l, i)).Where(x => x.l == PriorityLevel.Bulk).Select(x => x.i).Zip(released.Select((l, i) => (l, i)).Where(x => x.l == PriorityLevel.Bulk).Select(x => x.i).Skip(1), (a, b) => b - a);
+            Assert.That(gaps, Is.All.GreaterThanOrEqualTo(2), "shares earned elsewhere are paid at most every other release, never in a burst");
+        }
+    }
+
+    [Test]
+    public void MinShare_FirstLookAtReleasesElsewhere_SetsTheMarkWithoutAccounting()
+    {
+        var policy = Create(new TrafficOptions { Bulk = { MinShare = 0.1, MaxWait = null } });
+        _source.Counts = [100_000, 0, 0, 0, 100_000];
+        _source.SharesReleases = true;
+        _source.ReleasedElsewhere[0] = 1_000_000; // what others released before this instance started
+
+        var released = Release(policy, 9);
+
+        Assert.That(released, Is.All.EqualTo(PriorityLevel.Critical), "history before the first look earns nothing");
+    }
+
+    [Test]
+    public void MinShare_ReleasesElsewhereOfTheLevel_PayItsShare()
+    {
+        var policy = Create(new TrafficOptions { Bulk = { MinShare = 0.1, MaxWait = null } });
+        _source.Counts = [100_000, 0, 0, 0, 100_000];
+        _source.SharesReleases = true;
+        Release(policy, 1); // first look
+        var released = new List<PriorityLevel>();
+        for (int i = 0; i < 100; i++)
+        {
+            // The other instance releases Bulk and Critical in the 1:9 the share asks for: nothing is owed here.
+            _source.ReleasedElsewhere[4] += 1;
+            _source.ReleasedElsewhere[0] += 9;
+            released.AddRange(Release(policy, 10));
+        }
+
+        Assert.That(released.Count(l => l == PriorityLevel.Bulk), Is.InRange(95, 105), "10% of all releases, counting the other's Bulk");
+    }
+
     [Test]
     public void TrySelectLevel_MinShareLevelNotBacklogged_EarnsNoCredit()
     {
@@ -246,5 +304,11 @@ public class BoundedDrainPolicyTests
         }
 
         public TimeSpan GetOldestWait(int level, long timestamp) => Counts[level] == 0 ? TimeSpan.Zero : Waits[level];
+
+        public long[] ReleasedElsewhere { get; } = new long[PriorityLevels.Count];
+
+        public bool SharesReleases { get; set; }
+
+        public long GetReleasedElsewhere(int level) => ReleasedElsewhere[level];
     }
 }

@@ -125,11 +125,21 @@ public class RemoteBacklogStoreTests
     {
         var store = new SharedTestBacklogStore();
         await using var scheduler = Create(store);
+        await using var rawIntake = new ResponseReleaseScheduler(new ResponsePrioritisationOptions(), backlogStore: store);
         await scheduler.EnqueueAsync(TestMessages.Tagged(1));
 
         store.Available = false;
-        Assert.ThrowsAsync<BacklogStoreUnavailableException>(async () => await scheduler.EnqueueWithResultAsync(TestMessages.Tagged(2)));
-        Assert.That(scheduler.TryDequeue(out _), Is.False, "nothing is claimed while the store is down");
+        Assert.That(await scheduler.EnqueueWithResultAsync(TestMessages.Tagged(2)), Is.EqualTo(EnqueueResult.Unavailable), "an answer, not an exception");
+        Assert.That(await scheduler.EnqueueAsync(TestMessages.Tagged(3)), Is.False);
+        var raw = await rawIntake.EnqueueAsync(Duis.DuisCorpus.Utf8(Duis.DuisCorpus.Response("4.1.1", Duis.DuisCorpus.GbcsPayload())));
+        Assert.Multiple(() =>
+        {
+            Assert.That(raw.Status, Is.EqualTo(IntakeStatus.Unavailable));
+            Assert.That(raw.IsAccepted, Is.False);
+            Assert.That(raw.Level, Is.Not.Null, "read and classified before the store was tried");
+            Assert.That(store.Total, Is.EqualTo(1), "not accepted = not stored");
+            Assert.That(scheduler.TryDequeue(out _), Is.False, "nothing is claimed while the store is down");
+        });
 
         store.Available = true;
         var released = await DrainAsync(scheduler, 1);

@@ -140,6 +140,17 @@ internal sealed class DuisIntakeHandler
                 await WriteUnavailableAsync(context, _options.RetryAfterFull, "At capacity", "The adapter holds as many messages as it is configured to; resend after Retry-After.").ConfigureAwait(false);
                 return;
 
+            case IntakeStatus.Unavailable:
+                // The backlog store (PostgreSQL) cannot be reached: nothing was stored, so the DCC keeps the message.
+                Log.BacklogUnavailable(_logger, result.Level.GetValueOrDefault());
+                if (result.Level is { } unavailableLevel)
+                {
+                    response.Headers[DuisIntakeHeaders.Priority] = unavailableLevel.ToString();
+                }
+
+                await WriteUnavailableAsync(context, _options.RetryAfterUnavailable, "Store unavailable", "The backlog store cannot be reached, so the message was not stored; resend after Retry-After.").ConfigureAwait(false);
+                return;
+
             case IntakeStatus.RejectedCompleted:
                 Log.Completed(_logger);
                 await WriteUnavailableAsync(context, _options.RetryAfterCompleted, "Shutting down", "The adapter is stopping and accepts no more messages; resend after Retry-After.").ConfigureAwait(false);

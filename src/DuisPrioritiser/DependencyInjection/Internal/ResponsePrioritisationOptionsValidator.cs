@@ -30,6 +30,11 @@ internal sealed class ResponsePrioritisationOptionsValidator : IValidateOptions<
             errors.Add($"{ResponsePrioritisationOptions.SectionName}:Health:CriticalWaitDegradedAfter is {health.CriticalWaitDegradedAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture)}: it must be positive, such as '00:01:00'.");
         }
 
+        if (options.Health is { } storeHealth && storeHealth.UnhealthyAfterStoreUnavailableFor <= TimeSpan.Zero)
+        {
+            errors.Add($"{ResponsePrioritisationOptions.SectionName}:Health:UnhealthyAfterStoreUnavailableFor is {storeHealth.UnhealthyAfterStoreUnavailableFor.ToString("c", System.Globalization.CultureInfo.InvariantCulture)}: it must be positive, such as '00:01:00'.");
+        }
+
         errors.AddRange(RuleBasedPriorityClassifier.GetValidationErrors(options.Overrides, $"{ResponsePrioritisationOptions.SectionName}:Overrides"));
         errors.AddRange(Journal.JournalOptions.GetValidationErrors(options.Journal, $"{ResponsePrioritisationOptions.SectionName}:Journal"));
         errors.AddRange(Deduplication.DeduplicationOptions.GetValidationErrors(options.Deduplication, $"{ResponsePrioritisationOptions.SectionName}:Deduplication"));

@@ -23,6 +23,11 @@ namespace DuisPrioritiser.Draining.Internal;
 /// one owed release, so it never bursts).</item>
 /// <item>Otherwise the inner policy chooses, seeing throttled levels as empty.</item>
 /// </list>
+/// <para><b>Shares across instances.</b> With a shared store (several instances on one PostgreSQL database), the
+/// shares count every instance's releases: on each release here, the growth of
+/// <see cref="DrainState.GetReleasedElsewhere"/> since the last look is accounted as releases elsewhere (they earn
+/// shares and pay back their own level's debt, exactly like local ones). Without it, a level whose backlog sits in one
+/// instance's claimed batch (the others see it empty) would get its minimum share of that instance's releases only.</para>
 /// <para><b>Concurrency.</b> Credits are single words changed with <see cref="Interlocked"/>; token buckets are
 /// single-word GCRA states. With one consumer the shares are exact; with several, two consumers may both spend the
 /// same credit or token, which skews shares slightly but never loses or duplicates a message (the queue decides
@@ -33,6 +38,12 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
     /// <summary>Credits are kept in millionths of a release.</summary>
     internal const long Unit = 1_000_000;
 
+    /// <summary>At most this many releases elsewhere are accounted per look (a first look after a long pause is not a flood).</summary>
+    private const long MaxElsewherePerLook = 4_096;
+
+    /// <summary>At most this many owed releases are kept earned from releases elsewhere (a few claim batches' worth).</summary>
+    private const long MaxElsewherePool = 32 * Unit;
+
     private readonly IDrainPolicy _inner;
     private readonly long[] _maxWaitTicks; // TimeSpan ticks; long.MaxValue when unbounded
     private readonly long[] _minShare;     // in Unit per release
@@ -42,6 +53,8 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
     private readonly int _boundedMask;
     private readonly int _sharedMask;
     private readonly long[] _owed = new long[PriorityLevels.Count * 16]; // one per 128-byte line, index level * 16
+    private readonly long[] _seenElsewhere = CreateUnseen();             // high-water mark of GetReleasedElsewhere, index level * 16
+    private readonly long[] _earnedElsewhere = new long[PriorityLevels.Count * 16]; // shares earned by releases elsewhere, not yet owed
     private readonly double _timestampTicksPerTimeSpanTick;
     private readonly bool _throttlesNormal;
     private readonly bool _throttlesRecovery;
@@ -198,9 +211,136 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
             }
         }
 
+        if (_sharedMask != 0 && state.SharesReleases)
+        {
+            AccountReleasedElsewhere(in state);
+        }
+
         if (_inner is not StrictPriorityDrainPolicy)
         {
             _inner.OnReleased(level, in state);
+        }
+    }
+
+    private static long[] CreateUnseen()
+    {
+        var seen = new long[PriorityLevels.Count * 16];
+        for (int i = 0; i < PriorityLevels.Count; i++)
+        {
+            seen[i * 16] = long.MinValue; // not looked at yet: the first look sets the mark without accounting
+        }
+
+        return seen;
+    }
+
+    /// <summary>
+    /// Accounts what other instances released since the last look: each earns every backlogged shared level its
+    /// share, and pays back its own level's debt. The high-water mark per level makes each release elsewhere count
+    /// once, also when several consumers look at once (the one whose compare-and-swap moves the mark counts it) and
+    /// when the store's running count briefly falls (a fall is ignored, and what it hid is not counted twice).
+    /// </summary>
+    private void AccountReleasedElsewhere(in DrainState state)
+    {
+        Span<long> delta = stackalloc long[PriorityLevels.Count];
+        long total = 0;
+        for (int i = 0; i < PriorityLevels.Count; i++)
+        {
+            long current = state.GetReleasedElsewhere((PriorityLevel)i);
+            ref long mark = ref _seenElsewhere[i * 16];
+            long seen = Volatile.Read(ref mark);
+            while (current > seen)
+            {
+                long previous = Interlocked.CompareExchange(ref mark, current, seen);
+                if (previous == seen)
+                {
+                    delta[i] = seen == long.MinValue ? 0 : current - seen;
+                    break;
+                }
+
+                seen = previous;
+            }
+
+            total += delta[i];
+        }
+
+        for (int i = 0; total != 0 && i < PriorityLevels.Count; i++)
+        {
+            if ((_sharedMask & (1 << i)) == 0)
+            {
+                continue;
+            }
+
+            // Earned on every release elsewhere while backlogged, into a pool (others' releases arrive in claim
+            // batches, so a look may find dozens at once); the level's own releases elsewhere pay back from the pool,
+            // then from what is owed. The pool is bounded (a few claim batches' worth), so a long look back never bursts.
+            long earned = state.GetCount((PriorityLevel)i) > 0 ? (long)((double)_minShare[i] * Math.Min(total, MaxElsewherePerLook)) : 0;
+            long paid = Math.Min(delta[i], MaxElsewherePerLook) * Unit;
+            long remainder = AddToPool(ref _earnedElsewhere[i * 16], earned - paid);
+            if (remainder < 0)
+            {
+                AddFloored(ref _owed[i * 16], remainder);
+            }
+        }
+
+        TransferEarned(in state);
+    }
+
+    /// <summary>
+    /// Moves shares earned elsewhere into what is owed, at most half a release per release here and up to one owed
+    /// release: a level backlogged in this instance's claimed batch is then released here at most about every other
+    /// release until its share of every instance's releases is paid, never in a burst. A level that is empty
+    /// everywhere forgets what it earned (as a local share is earned only while backlogged).
+    /// </summary>
+    private void TransferEarned(in DrainState state)
+    {
+        for (int i = 0; i < PriorityLevels.Count; i++)
+        {
+            if ((_sharedMask & (1 << i)) == 0)
+            {
+                continue;
+            }
+
+            ref long pool = ref _earnedElsewhere[i * 16];
+            long available = Volatile.Read(ref pool);
+            if (available <= 0)
+            {
+                continue;
+            }
+
+            if (state.GetCount((PriorityLevel)i) == 0)
+            {
+                Interlocked.CompareExchange(ref pool, 0, available);
+                continue;
+            }
+
+            long room = Unit - Volatile.Read(ref _owed[i * 16]);
+            if (room <= 0)
+            {
+                continue;
+            }
+
+            long take = Math.Min(Math.Min(room, available), Unit / 2);
+            if (Interlocked.CompareExchange(ref pool, available - take, available) == available)
+            {
+                AddCapped(ref _owed[i * 16], take, Unit);
+            }
+        }
+    }
+
+    /// <summary>Adds <paramref name="amount"/> to a pool kept between 0 and <see cref="MaxElsewherePool"/>; returns the part of a debit the pool could not cover (negative), else 0.</summary>
+    private static long AddToPool(ref long pool, long amount)
+    {
+        long value = Volatile.Read(ref pool);
+        while (true)
+        {
+            long next = Math.Clamp(value + amount, 0, MaxElsewherePool);
+            long seen = Interlocked.CompareExchange(ref pool, next, value);
+            if (seen == value)
+            {
+                return value + amount < 0 ? value + amount : 0;
+            }
+
+            value = seen;
         }
     }
 

@@ -152,6 +152,11 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
         return active > 0 ? _timeProvider.GetElapsedTime(0, active) : TimeSpan.Zero;
     }
 
+    /// <summary>Gets what other schedulers sharing the store released from <paramref name="level"/> (a running count), for the policy's shares.</summary>
+    long IDrainStateSource.GetReleasedElsewhere(int level) => _remote?.GetReleasedElsewhere(level) ?? 0;
+
+    bool IDrainStateSource.SharesReleases => _remote is { IsShared: true };
+
     /// <summary>Gets the wait of the oldest returned message of <paramref name="level"/> (zero when none is returned).</summary>
     public TimeSpan GetReturnedOldestWait(int level)
         => _backlog.TryGetOldestReturnedTimestamp(level, out long oldest) ? _timeProvider.GetElapsedTime(oldest) : TimeSpan.Zero;

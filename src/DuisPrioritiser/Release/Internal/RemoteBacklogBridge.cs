@@ -51,6 +51,7 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
     private readonly Task _appendLoop;
     private readonly Task _leaseLoop;
     private readonly IBacklogChangeNotifier? _notifier;
+    private Outage? _outage;
     private int _disposed;
 
     public RemoteBacklogBridge(IBacklogStore store, LocalBacklog buffer, AlertCodeLanes lanes, BacklogGate gate, TimeProvider timeProvider, ILogger logger)
@@ -107,6 +108,9 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
         return depth == 0 && Volatile.Read(ref _claiming[level]) != 0 ? 1 : depth;
     }
 
+    /// <summary>Gets the store's running count of messages other schedulers claimed from <paramref name="level"/>.</summary>
+    public long GetReleasedElsewhere(int level) => _store.GetLevelState((PriorityLevel)level).ReleasedElsewhere;
+
     public int GetOccupancyMask()
     {
         int mask = 0;
@@ -138,6 +142,22 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
         }
 
         return new ValueTask<AppendOutcome>(pending.Task.WaitAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// Gets the store's health: what the store says when it implements <see cref="IBacklogStoreHealth"/>, otherwise
+    /// what this bridge's own appends and claims saw (unreachable from the first that failed as unavailable until
+    /// the next that succeeded).
+    /// </summary>
+    public BacklogStoreHealth GetHealth()
+    {
+        if (_store is IBacklogStoreHealth reporting)
+        {
+            return reporting.GetHealth();
+        }
+
+        var outage = Volatile.Read(ref _outage);
+        return new BacklogStoreHealth(_store.GetType().Name.ToLowerInvariant(), outage is null, outage?.Error, outage?.Since);
     }
 
     /// <summary>Starts claiming the next messages of <paramref name="level"/> unless a claim of it is under way or backing off.</summary>
@@ -189,6 +209,7 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
         {
             var batch = new StoredMessage[ClaimBatchSize];
             int count = await _store.ClaimAsync((PriorityLevel)level, batch, _stopping.Token).ConfigureAwait(false);
+            OnReached();
             if (count == 0)
             {
                 return;
@@ -229,6 +250,7 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            OnFailed(ex);
             Volatile.Write(ref _retryAt[level], _timeProvider.GetTimestamp() + ToTicks(s_claimBackoff));
             Log.BacklogClaimFailed(_logger, ex, (PriorityLevel)level, s_claimBackoff);
         }
@@ -256,6 +278,7 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
             try
             {
                 await _store.AppendAsync(items.AsMemory(0, batch.Count), outcomes.AsMemory(0, batch.Count)).ConfigureAwait(false);
+                OnReached();
                 for (int i = 0; i < batch.Count; i++)
                 {
                     batch[i].TrySetResult(outcomes[i]);
@@ -265,6 +288,7 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
             }
             catch (Exception ex)
             {
+                OnFailed(ex);
                 foreach (var pending in batch)
                 {
                     pending.TrySetException(ex);
@@ -312,7 +336,29 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
 
     private void OnBacklogChanged(object? sender, EventArgs e) => _gate.PulseReaders();
 
+    private void OnReached()
+    {
+        if (Volatile.Read(ref _outage) is not null)
+        {
+            Volatile.Write(ref _outage, null);
+        }
+    }
+
+    private void OnFailed(Exception exception)
+    {
+        if (exception is not BacklogStoreUnavailableException)
+        {
+            return;
+        }
+
+        // The first failure of an outage sets when it began; later ones keep it and update the error.
+        var current = Volatile.Read(ref _outage);
+        Volatile.Write(ref _outage, new Outage(exception.Message, current?.Since ?? _timeProvider.GetUtcNow()));
+    }
+
     private long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * _timeProvider.TimestampFrequency);
+
+    private sealed record Outage(string Error, DateTimeOffset Since);
 
     private sealed class PendingAppend(BacklogAppend item) : TaskCompletionSource<AppendOutcome>(TaskCreationOptions.RunContinuationsAsynchronously)
     {

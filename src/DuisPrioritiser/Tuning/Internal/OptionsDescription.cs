@@ -153,6 +153,7 @@ internal static class OptionsDescription
             Add(d, "Health:CriticalWaitDegradedAfter", h.CriticalWaitDegradedAfter);
             Add(d, "Health:UnhealthyAfterConsecutiveFailures", h.UnhealthyAfterConsecutiveFailures);
             Add(d, "Health:UnhealthyAfterBreakerOpenFor", h.UnhealthyAfterBreakerOpenFor);
+            Add(d, "Health:UnhealthyAfterStoreUnavailableFor", h.UnhealthyAfterStoreUnavailableFor);
             Add(d, "Health:DegradedWhileRecovering", h.DegradedWhileRecovering);
         }
 
