@@ -1,3 +1,4 @@
+using DuisPrioritiser.Classification;
 using DuisPrioritiser.Deduplication.Internal;
 using Microsoft.Extensions.Logging;
 
@@ -47,4 +48,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6013, Level = LogLevel.Error, Message = "Journal directory {Directory} is in use by another scheduler (its lock file is held); refusing to open it a second time.")]
     public static partial void JournalLocked(ILogger logger, Exception exception, string directory);
+
+    [LoggerMessage(EventId = 6014, Level = LogLevel.Error, Message = "Journal directory {Directory} cannot be written ({Reason}): read-only file system or no permission (not a lock conflict); refusing to open it.")]
+    public static partial void JournalNotWritable(ILogger logger, Exception exception, string directory, string reason);
+
+    [LoggerMessage(EventId = 6015, Level = LogLevel.Warning, Message = "Journal did not record the attempt count {Attempts} of returned message {Id}: it is held again, and after a restart it has its previous count.")]
+    public static partial void JournalAttemptsNotRecorded(ILogger logger, long id, int attempts, Exception? exception);
+
+    [LoggerMessage(EventId = 6016, Level = LogLevel.Error, Message = "Journal could not read held message {Id} ({Level}) back from its segment: not released in this run; it stays in the journal, and the next start recovers it or reports the damage.")]
+    public static partial void JournalReadFailed(ILogger logger, Exception exception, long id, PriorityLevel level);
 }

@@ -10,8 +10,9 @@ namespace DuisPrioritiser.Release;
 /// </remarks>
 public readonly struct ReleasedMessage : IEquatable<ReleasedMessage>
 {
-    internal ReleasedMessage(DuisMessage message, PriorityLevel level, TimeSpan wait, long token, long enqueuedTimestamp = 0, int attempts = 0)
+    internal ReleasedMessage(DuisMessage message, PriorityLevel level, TimeSpan wait, long token, long enqueuedTimestamp = 0, int attempts = 0, long locator = 0)
     {
+        Locator = locator;
         Message = message;
         Level = level;
         Wait = wait;
@@ -37,6 +38,9 @@ public readonly struct ReleasedMessage : IEquatable<ReleasedMessage>
 
     /// <summary>Gets the store's identity for this message, used to acknowledge it (0 when not tracked).</summary>
     internal long Token { get; }
+
+    /// <summary>Gets where the journal holds the message (0 when not held in the journal), so that a returned message is held compactly again.</summary>
+    internal long Locator { get; }
 
     /// <summary>Gets the <see cref="TimeProvider.GetTimestamp"/> value at which it was first enqueued, used to re-hold it in order when returned.</summary>
     internal long EnqueuedTimestamp { get; }

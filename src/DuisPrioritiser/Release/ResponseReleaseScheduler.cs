@@ -104,9 +104,17 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         if (_store is EmbeddedBacklogStore embedded)
         {
             // Recovered messages were accepted before the restart: they are held even beyond capacity, never dropped.
+            // Throttled alert codes' recovered messages go to their code's lane, like new ones, keeping their order.
             _embedded = embedded;
             _backlog = embedded.Backlog;
-            var recovered = embedded.Open(_intake.Seed);
+            var backlog = _backlog;
+            var recovered = embedded.Open(_intake.Seed, _intake.SeedCapacity, (level, code, entry) =>
+            {
+                if (lanes.IsEmpty || !lanes.TryHold(level, code, in entry))
+                {
+                    backlog.Add(level, in entry);
+                }
+            });
             _gate.AddHeld(recovered.RecoveredCount);
         }
         else
@@ -119,12 +127,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         _direct = _embedded is { IsDurable: false } && !_intake.Deduplicates;
-        _release = new ReleaseCoordinator(_policy, _backlog, _gate, _recovery, lanes, _timeProvider, _remote, _downtime);
-        if (_embedded is not null)
-        {
-            // Recovered messages of throttled alert codes go to their code's lane, like new ones, keeping their order.
-            _release.RouteRecovered();
-        }
+        _release = new ReleaseCoordinator(_policy, _backlog, _gate, _recovery, lanes, _timeProvider, _remote, _downtime, _embedded, _logger);
 
         // Last: the observable gauges read this instance, so they are registered only once it is fully built
         // (a journal that refuses to open must not leave gauges pointing at a half-built scheduler).
@@ -173,6 +176,9 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     internal bool IsDurable => (_store.Capabilities & BacklogStoreCapabilities.Durable) != 0;
 
     /// <summary>Gets the journal, for tests.</summary>
+    /// <summary>Gets the held entries of an embedded store, for tests.</summary>
+    internal LocalBacklog Backlog => _backlog;
+
     internal IMessageJournal? Journal => (_store as FileJournalBacklogStore)?.Journal;
 
     /// <inheritdoc />
@@ -351,12 +357,14 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         if (outcome == ReleaseOutcome.Returned)
         {
-            var entry = new QueuedEntry(message.Message, message.EnqueuedTimestamp, message.Token, message.Attempts + 1);
+            // Held compactly again when the journal is the backlog (read back from its record on the next release).
+            var entry = message.Locator != 0
+                ? new QueuedEntry(null, message.EnqueuedTimestamp, message.Token, message.Attempts + 1, message.Locator)
+                : new QueuedEntry(message.Message, message.EnqueuedTimestamp, message.Token, message.Attempts + 1);
             _backlog.Return((int)message.Level, entry);
-            _embedded!.OnReturned(entry, message.Level);
             _gate.AddHeld();
             _gate.NotifyReaders();
-            return ValueTask.CompletedTask;
+            return _embedded!.OnReturnedAsync(entry, message.Level);
         }
 
         return message.Token > 0 ? _embedded!.ForgetAsync(message.Token) : ValueTask.CompletedTask;
@@ -452,7 +460,8 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// again): then the refusal is neither logged nor counted, so a waiting writer is counted once, at its outcome.
     /// </param>
     /// <param name="timestamp">The intake timestamp when the caller already read the clock (duplicate suppression), else 0.</param>
-    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level, long token = 0, bool final = true, long timestamp = 0)
+    /// <param name="locator">Where the journal holds the message (then only a compact entry is held), or 0.</param>
+    internal EnqueueStatus TryEnqueueCore(DuisMessage message, PriorityLevel level, long token = 0, bool final = true, long timestamp = 0, long locator = 0)
     {
         var status = _gate.TryReserve();
         if (status != EnqueueStatus.Accepted)
@@ -472,7 +481,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         _intake.Stamp(message, timestamp);
         message.CaptureIntakeTraceContext();
-        _release.Hold((int)level, new QueuedEntry(message, timestamp, token));
+        _release.Hold((int)level, message.AlertCode, locator != 0 ? new QueuedEntry(null, timestamp, token, 0, locator) : new QueuedEntry(message, timestamp, token), message);
         _recovery.OnArrival(_gate.Held, timestamp);
         _metrics.Enqueued(level, message.Kind);
         _gate.NotifyReaders();
@@ -612,13 +621,16 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             return ToResult(status);
         }
 
-        // Stamped before the append, so that the journal records (and recovery restores) the receive time.
+        // Stamped before the append, so that the journal records (and recovery restores) the receive time and the
+        // intake trace context (the release span links to it, after a restart too).
         _intake.Stamp(message, _timeProvider.GetTimestamp());
+        message.CaptureIntakeTraceContext();
 
         long id;
+        long locator;
         try
         {
-            id = await store.PersistAsync(message, level).ConfigureAwait(false);
+            (id, locator) = await store.PersistAsync(message, level).ConfigureAwait(false);
         }
         catch (ObjectDisposedException)
         {
@@ -634,7 +646,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         {
             while (true)
             {
-                status = TryEnqueueCore(message, level, id, final: false);
+                status = TryEnqueueCore(message, level, id, final: false, locator: locator);
                 if (status != EnqueueStatus.Full || _fullMode == QueueFullMode.Reject)
                 {
                     break;

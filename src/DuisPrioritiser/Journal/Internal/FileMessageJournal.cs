@@ -43,11 +43,15 @@ internal sealed class FileMessageJournal : IMessageJournal
     private readonly Channel<JournalRequest> _requests;
     private readonly List<JournalSegment> _segments = [];
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+
+    /// <summary>For each live message whose attempt count was journaled: the segment holding its latest Returned record.</summary>
+    private readonly Dictionary<long, JournalSegment> _attemptHolders = [];
     private readonly int _maxBatch;
-    private IReadOnlyList<RecoveredMessage> _recovered = [];
+    private long _recoveredCount;
     private Task _writer = Task.CompletedTask;
     private FileStream? _stream;
     private FileStream? _lock;
+    private JournalReader? _reader;
     private JournalSegment? _active;
     private long _activeLength;
     private long _nextId = 1;
@@ -64,7 +68,7 @@ internal sealed class FileMessageJournal : IMessageJournal
         _requests = Channel.CreateUnbounded<JournalRequest>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
     }
 
-    public IReadOnlyList<RecoveredMessage> Recovered => _recovered;
+    public long RecoveredCount => _recoveredCount;
 
     /// <summary>Gets or sets a test hook run before each write; an exception it returns is thrown as if by the file system.</summary>
     internal Func<IOException?>? FaultInjector { get; set; }
@@ -73,6 +77,9 @@ internal sealed class FileMessageJournal : IMessageJournal
     /// <c>("create", file, 0)</c> when a segment file is created and <c>("fsync", file, length)</c> after each <c>fsync</c>.</summary>
     internal Action<string, string, long>? IoObserver { get; set; }
 
+    /// <summary>Gets the reader of held messages, for tests.</summary>
+    internal JournalReader? Reader => _reader;
+
     /// <summary>Gets the number of segment files currently kept.</summary>
     internal int SegmentCount => _segments.Count;
 
@@ -80,14 +87,20 @@ internal sealed class FileMessageJournal : IMessageJournal
     /// <exception cref="JournalCorruptedException">A segment is damaged before its last good record and <see cref="JournalOptions.CorruptionHandling"/> is Throw.</exception>
     /// <exception cref="JournalLockedException">Another journal (in this or another process) has the directory open.</exception>
     /// <exception cref="IOException">The directory cannot be read or written.</exception>
-    public static FileMessageJournal Open(JournalOptions options, TimeProvider timeProvider, ILogger logger)
+    /// <exception cref="JournalNotWritableException">The directory exists but cannot be written (a read-only file system, or no permission).</exception>
+    public static FileMessageJournal Open(JournalOptions options, TimeProvider timeProvider, ILogger logger, Action<RecoveredMessage>? onRecovered = null)
+        => Open(options, timeProvider, logger, onRecovered, openLockFile: null);
+
+    /// <summary>Opens the journal; <paramref name="openLockFile"/> replaces how the lock file is opened (a test seam for file-system errors).</summary>
+    internal static FileMessageJournal Open(JournalOptions options, TimeProvider timeProvider, ILogger logger, Action<RecoveredMessage>? onRecovered, Func<string, FileStream>? openLockFile)
     {
         ArgumentNullException.ThrowIfNull(options);
         var journal = new FileMessageJournal(options.Clone(), timeProvider, logger);
         try
         {
-            journal.TakeLock();
-            journal.Recover();
+            journal.TakeLock(openLockFile);
+            journal.Recover(onRecovered);
+            journal._reader = new JournalReader(journal._directory);
             journal._writer = Task.Run(journal.WriteLoopAsync);
             return journal;
         }
@@ -99,7 +112,7 @@ internal sealed class FileMessageJournal : IMessageJournal
         }
     }
 
-    public ValueTask<long> AppendAsync(DuisMessage message, PriorityLevel level)
+    public ValueTask<JournalPosition> AppendAsync(DuisMessage message, PriorityLevel level)
     {
         var request = new JournalRequest(JournalRecordType.Enqueue, message, level, 0);
         if (!_requests.Writer.TryWrite(request))
@@ -107,23 +120,39 @@ internal sealed class FileMessageJournal : IMessageJournal
             throw new ObjectDisposedException(nameof(FileMessageJournal), "The journal is closed: the scheduler was disposed.");
         }
 
-        return new ValueTask<long>(request.Task);
+        return new ValueTask<JournalPosition>(request.Task);
     }
 
-    public ValueTask CompleteAsync(long id)
+    public async ValueTask CompleteAsync(long id)
     {
         var request = new JournalRequest(JournalRecordType.Complete, null, default, id);
         if (!_requests.Writer.TryWrite(request))
         {
             Log.JournalCompletionNotRecorded(_logger, id);
-            return ValueTask.CompletedTask;
+            return;
         }
 
-        return new ValueTask(request.Task);
+        await request.Task.ConfigureAwait(false);
     }
+
+    public async ValueTask ReturnAsync(long id, int attempts)
+    {
+        var request = new JournalRequest(JournalRecordType.Returned, null, default, id) { Attempts = attempts };
+        if (!_requests.Writer.TryWrite(request))
+        {
+            Log.JournalAttemptsNotRecorded(_logger, id, attempts, null);
+            return;
+        }
+
+        await request.Task.ConfigureAwait(false);
+    }
+
+    public DuisMessage ReadMessage(long locator, PriorityLevel level)
+        => (_reader ?? throw new InvalidOperationException("The journal is not open.")).Read(locator, level);
 
     public void Dispose()
     {
+        _reader?.Dispose();
         _requests.Writer.TryComplete();
         try
         {
@@ -137,6 +166,7 @@ internal sealed class FileMessageJournal : IMessageJournal
 
     public async ValueTask DisposeAsync()
     {
+        _reader?.Dispose();
         _requests.Writer.TryComplete();
         try
         {
@@ -158,15 +188,23 @@ internal sealed class FileMessageJournal : IMessageJournal
     /// (on Unix .NET takes an advisory <c>flock</c> on the descriptor). The file is left in place: deleting it on
     /// close would let a waiting opener lock the unlinked file while a third creates and locks a new one.
     /// </summary>
-    private void TakeLock()
+    /// <remarks>
+    /// Only a sharing or lock violation is a lock conflict. Any other failure to open the lock file for writing (a
+    /// read-only file system, such as ext4 remounted read-only after disk errors; no permission) is
+    /// <see cref="JournalNotWritableException"/>: telling an operator "in use by another scheduler" there would send
+    /// them looking for a process that does not exist.
+    /// </remarks>
+    private void TakeLock(Func<string, FileStream>? openLockFile)
     {
         Directory.CreateDirectory(_directory);
         string path = Path.Combine(_directory, LockFileName);
         try
         {
-            _lock = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+            _lock = openLockFile is not null
+                ? openLockFile(path)
+                : new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
         }
-        catch (IOException ex)
+        catch (IOException ex) when (IsLockConflict(ex))
         {
             Log.JournalLocked(_logger, ex, _directory);
             throw new JournalLockedException(
@@ -174,12 +212,33 @@ internal sealed class FileMessageJournal : IMessageJournal
                 "Give each scheduler its own Journal.Directory, or stop the other one first.",
                 ex);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.JournalNotWritable(_logger, ex, _directory, ex.Message);
+            throw new JournalNotWritableException(
+                $"The journal directory '{_directory}' cannot be written ({ex.Message}): the file system may be read-only (for example remounted " +
+                "read-only after disk errors) or the process lacks write permission. This is not a lock conflict: fix the disk or the permissions and restart.",
+                ex);
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is a sharing or lock violation: Windows' ERROR_SHARING_VIOLATION or
+    /// ERROR_LOCK_VIOLATION, or on Unix the EWOULDBLOCK of .NET's <c>flock(LOCK_EX | LOCK_NB)</c> (errno 11 on Linux,
+    /// 35 on macOS), which .NET reports with the errno as the HResult.
+    /// </summary>
+    internal static bool IsLockConflict(IOException exception)
+    {
+        const int SharingViolation = unchecked((int)0x80070020);
+        const int LockViolation = unchecked((int)0x80070021);
+        int errno = OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 35 : 11;
+        return exception.HResult is SharingViolation or LockViolation || exception.HResult == errno;
     }
 
     private static string SegmentPath(string directory, long number)
         => Path.Combine(directory, number.ToString("D12", CultureInfo.InvariantCulture) + SegmentExtension);
 
-    private void Recover()
+    private void Recover(Action<RecoveredMessage>? onRecovered)
     {
         Directory.CreateDirectory(_directory);
         var files = new List<(long Number, string Path)>();
@@ -192,7 +251,11 @@ internal sealed class FileMessageJournal : IMessageJournal
         }
 
         files.Sort(static (a, b) => a.Number.CompareTo(b.Number));
-        var pending = new Dictionary<long, RecoveredMessage>();
+
+        // Per segment, the compact form of its Enqueue records in id order; whether each is still live is known only
+        // once every segment is read (its Complete may be in a later one), from the segments' live bitmaps.
+        var enqueued = new List<List<RecoveredMessage>>();
+        var attempts = new Dictionary<long, int>();
         long maxId = 0;
         for (int i = 0; i < files.Count; i++)
         {
@@ -215,14 +278,16 @@ internal sealed class FileMessageJournal : IMessageJournal
             }
 
             var segment = new JournalSegment(number, firstId, path);
+            var records = new List<RecoveredMessage>();
             _segments.Add(segment);
+            enqueued.Add(records);
             maxId = Math.Max(maxId, firstId - 1);
             int position = JournalRecordCodec.SegmentHeaderSize;
             while (position < bytes.Length)
             {
                 var rest = bytes.AsSpan(position);
-                if (JournalRecordCodec.TryReadRecord(rest, out var type, out byte level, out long id, out var body, out int length)
-                    && TryApply(segment, type, level, id, body, pending))
+                if (JournalRecordCodec.TryReadRecord(rest, out var type, out byte level, out long id, out var body, out int length, out byte format)
+                    && TryApply(segment, position, type, level, id, body, format, records, attempts))
                 {
                     maxId = Math.Max(maxId, type == JournalRecordType.Enqueue ? id : 0);
                     position += length;
@@ -251,15 +316,39 @@ internal sealed class FileMessageJournal : IMessageJournal
         }
 
         _nextId = maxId + 1;
-        var recovered = new List<RecoveredMessage>(pending.Values);
-        recovered.Sort(static (a, b) => a.Id.CompareTo(b.Id));
-        _recovered = recovered;
+        long recovered = 0;
+        for (int i = 0; i < _segments.Count; i++)
+        {
+            var segment = _segments[i];
+            foreach (var record in enqueued[i])
+            {
+                if (segment.IsLive(record.Id))
+                {
+                    onRecovered?.Invoke(attempts.TryGetValue(record.Id, out int count) ? record with { Attempts = count } : record);
+                    recovered++;
+                }
+            }
+
+            enqueued[i] = null!; // let the compact records of a consumed segment go
+        }
+
+        _recoveredCount = recovered;
         StartSegment();
         Compact();
-        Log.JournalOpened(_logger, _directory, _segments.Count, recovered.Count, _nextId);
+        int recoveredCount = (int)Math.Min(int.MaxValue, recovered);
+        Log.JournalOpened(_logger, _directory, _segments.Count, recoveredCount, _nextId);
     }
 
-    private bool TryApply(JournalSegment segment, JournalRecordType type, byte level, long id, ReadOnlySpan<byte> body, Dictionary<long, RecoveredMessage> pending)
+    private bool TryApply(
+        JournalSegment segment,
+        int position,
+        JournalRecordType type,
+        byte level,
+        long id,
+        ReadOnlySpan<byte> body,
+        byte format,
+        List<RecoveredMessage> records,
+        Dictionary<long, int> attempts)
     {
         if (type == JournalRecordType.Enqueue)
         {
@@ -268,10 +357,12 @@ internal sealed class FileMessageJournal : IMessageJournal
                 return false;
             }
 
-            DuisMessage message;
+            DuisCode alertCode;
             try
             {
-                message = JournalRecordCodec.ReadMessage(body);
+                // Validates the whole envelope (a record that does not decode is damage), keeps only what is held.
+                _ = JournalRecordCodec.ReadMessage(body, format);
+                alertCode = JournalRecordCodec.ReadAlertCode(body);
             }
             catch (FormatException)
             {
@@ -279,19 +370,28 @@ internal sealed class FileMessageJournal : IMessageJournal
             }
 
             segment.MarkLive(id);
-            pending[id] = new RecoveredMessage(id, (PriorityLevel)level, message);
+            records.Add(new RecoveredMessage(id, (PriorityLevel)level, JournalPosition.Pack(segment.Number, position), 0, alertCode));
             return true;
         }
 
-        if (pending.Remove(id))
+        if (type == JournalRecordType.Returned)
         {
-            var target = FindSegment(id);
-            if (target is not null && target.TryMarkComplete(id))
+            if (!JournalRecordCodec.TryReadReturned(body, out int count))
             {
-                segment.OldestReferenced = Math.Min(segment.OldestReferenced, target.Number);
+                return false;
             }
+
+            if (FindSegment(id) is { } target && target.IsLive(id))
+            {
+                attempts[id] = count;
+                PinAttempts(segment, id);
+            }
+
+            return true;
         }
 
+        attempts.Remove(id);
+        MarkComplete(segment, id);
         return true;
     }
 
@@ -389,7 +489,7 @@ internal sealed class FileMessageJournal : IMessageJournal
             for (int i = 0; i < _segments.Count; i++)
             {
                 var segment = _segments[i];
-                if (segment == _active || segment.LiveCount > 0 || RefersToRemaining(segment, i))
+                if (segment == _active || segment.LiveCount > 0 || segment.AttemptPins > 0 || RefersToRemaining(segment, i))
                 {
                     continue;
                 }
@@ -446,7 +546,7 @@ internal sealed class FileMessageJournal : IMessageJournal
                     Log.JournalFaulted(_logger, ex, _directory);
                     foreach (var request in batch)
                     {
-                        FailOrComplete(request, new JournalWriteException("The journal writer failed; the message was NOT accepted.", ex));
+                        Fail(request, new JournalWriteException("The journal writer failed; the record was NOT written (an append was not accepted; an acknowledged message stays in the journal).", ex));
                     }
                 }
 
@@ -497,8 +597,8 @@ internal sealed class FileMessageJournal : IMessageJournal
         {
             foreach (var request in batch)
             {
-                FailOrComplete(request, new JournalWriteException(
-                    "The journal is faulted after an earlier write failure and accepts no more messages; fix the disk and restart.", _fault));
+                Fail(request, new JournalWriteException(
+                    "The journal is faulted after an earlier write failure and accepts no more records; fix the disk and restart.", _fault));
             }
 
             return;
@@ -506,7 +606,6 @@ internal sealed class FileMessageJournal : IMessageJournal
 
         _buffer.Clear();
         int appends = 0;
-        bool segmentEmptied = false;
         foreach (var request in batch)
         {
             if (request.Type == JournalRecordType.Enqueue)
@@ -514,8 +613,10 @@ internal sealed class FileMessageJournal : IMessageJournal
                 try
                 {
                     long id = _nextId++;
+                    long offset = _activeLength + _buffer.WrittenCount;
                     JournalRecordCodec.WriteEnqueue(_buffer, id, request.Level, request.Message!);
                     request.Id = id;
+                    request.Locator = JournalPosition.Pack(_active!.Number, offset);
                     _active!.MarkLive(id);
                     appends++;
                 }
@@ -525,14 +626,17 @@ internal sealed class FileMessageJournal : IMessageJournal
                     request.TrySetException(new JournalWriteException(ex.Message, ex));
                 }
             }
-            else
+            else if (IsLive(request.Id))
             {
-                var target = FindSegment(request.Id);
-                if (target is not null && target.TryMarkComplete(request.Id))
+                // Completions and attempt counts change the writer's bookkeeping only once written (see Apply).
+                request.Written = true;
+                if (request.Type == JournalRecordType.Complete)
                 {
                     JournalRecordCodec.WriteComplete(_buffer, request.Id);
-                    _active!.OldestReferenced = Math.Min(_active.OldestReferenced, target.Number);
-                    segmentEmptied |= target.LiveCount == 0 && target != _active;
+                }
+                else
+                {
+                    JournalRecordCodec.WriteReturned(_buffer, request.Id, request.Attempts);
                 }
             }
         }
@@ -550,39 +654,28 @@ internal sealed class FileMessageJournal : IMessageJournal
 
             // Appends are answered only once fsynced. Completions ride along with them; a batch of completions only is
             // fsynced when nothing else is queued (when busy, the next batch's fsync covers it), so once the writer
-            // goes idle every acknowledgement is on disk. Completions are answered before an append fsync (they need
-            // not wait for it) and after their own one.
+            // goes idle every acknowledgement is on disk. Everything is answered only once every write and fsync of
+            // the batch succeeded: a failure cuts the file back to its last good length, which would take an already
+            // answered completion with it.
             bool completionsOnly = appends == 0;
-            if (completionsOnly && _buffer.WrittenCount > 0 && !_requests.Reader.TryPeek(out _))
+            if (!completionsOnly || (_buffer.WrittenCount > 0 && !_requests.Reader.TryPeek(out _)))
             {
                 Fsync(_stream, _active!.Path, _activeLength);
-            }
-
-            foreach (var request in batch)
-            {
-                if (request.Type == JournalRecordType.Complete)
-                {
-                    request.TrySetResult(request.Id);
-                }
-            }
-
-            if (!completionsOnly)
-            {
-                Fsync(_stream, _active!.Path, _activeLength);
-            }
-
-            foreach (var request in batch)
-            {
-                if (request.Type == JournalRecordType.Enqueue && request.Id != 0)
-                {
-                    request.TrySetResult(request.Id);
-                }
             }
         }
         catch (IOException ex)
         {
             OnWriteFailed(batch, goodLength, ex);
             return;
+        }
+
+        bool segmentEmptied = Apply(batch);
+        foreach (var request in batch)
+        {
+            if (request.Type != JournalRecordType.Enqueue || request.Id != 0)
+            {
+                request.TrySetResult(new JournalPosition(request.Id, request.Locator));
+            }
         }
 
         if (_activeLength >= _options.SegmentSize)
@@ -603,6 +696,77 @@ internal sealed class FileMessageJournal : IMessageJournal
         {
             Compact();
         }
+    }
+
+    /// <summary>Whether message <paramref name="id"/> is accepted and not completed.</summary>
+    private bool IsLive(long id) => FindSegment(id) is { } segment && segment.IsLive(id);
+
+    /// <summary>Applies the written completions and attempt counts of a batch to the bookkeeping; returns whether a segment may have become deletable.</summary>
+    private bool Apply(List<JournalRequest> batch)
+    {
+        bool emptied = false;
+        foreach (var request in batch)
+        {
+            if (!request.Written)
+            {
+                continue;
+            }
+
+            if (request.Type == JournalRecordType.Complete)
+            {
+                emptied |= MarkComplete(_active!, request.Id);
+            }
+            else
+            {
+                emptied |= PinAttempts(_active!, request.Id);
+            }
+        }
+
+        return emptied;
+    }
+
+    /// <summary>Marks <paramref name="id"/> completed by a record in <paramref name="recordSegment"/>; returns whether a segment may have become deletable.</summary>
+    private bool MarkComplete(JournalSegment recordSegment, long id)
+    {
+        bool emptied = false;
+        var target = FindSegment(id);
+        if (target is not null && target.TryMarkComplete(id))
+        {
+            recordSegment.OldestReferenced = Math.Min(recordSegment.OldestReferenced, target.Number);
+            emptied = target.LiveCount == 0 && target != _active;
+        }
+
+        if (_attemptHolders.Remove(id, out var holder))
+        {
+            holder.AttemptPins--;
+            emptied |= holder.AttemptPins == 0 && holder != _active;
+        }
+
+        return emptied;
+    }
+
+    /// <summary>
+    /// Records that the latest attempt count of live message <paramref name="id"/> is in <paramref name="recordSegment"/>:
+    /// that segment is kept while the message is live (so the count survives a restart), and the segment of its
+    /// previous count is released.
+    /// </summary>
+    private bool PinAttempts(JournalSegment recordSegment, long id)
+    {
+        if (FindSegment(id) is not { } target || !target.IsLive(id))
+        {
+            return false;
+        }
+
+        bool emptied = false;
+        if (_attemptHolders.Remove(id, out var previous))
+        {
+            previous.AttemptPins--;
+            emptied = previous.AttemptPins == 0 && previous != _active;
+        }
+
+        recordSegment.AttemptPins++;
+        _attemptHolders[id] = recordSegment;
+        return emptied;
     }
 
     private void Fsync(FileStream stream, string path, long length)
@@ -639,26 +803,22 @@ internal sealed class FileMessageJournal : IMessageJournal
 
         foreach (var request in batch)
         {
-            FailOrComplete(request, new JournalWriteException(
-                $"The journal could not make the message durable ({cause.Message}); it was NOT accepted: do not acknowledge it to the DCC.", cause));
+            Fail(request, new JournalWriteException(
+                request.Type == JournalRecordType.Enqueue
+                    ? $"The journal could not make the message durable ({cause.Message}); it was NOT accepted: do not acknowledge it to the DCC."
+                    : $"The journal could not record the acknowledgement ({cause.Message}); the message stays in the journal and is released again after a restart.",
+                cause));
         }
     }
 
-    /// <summary>Appends fail; completions still complete (the message will at worst be redelivered after a restart).</summary>
-    private static void FailOrComplete(JournalRequest request, JournalWriteException exception)
-    {
-        if (request.Type == JournalRecordType.Enqueue)
-        {
-            request.TrySetException(exception);
-        }
-        else
-        {
-            request.TrySetResult(request.Id);
-        }
-    }
+    /// <summary>
+    /// Fails a request: an append was not accepted; a completion or attempt count was not recorded (its message stays
+    /// live in the journal, so it is redelivered after a restart: never lost).
+    /// </summary>
+    private static void Fail(JournalRequest request, JournalWriteException exception) => request.TrySetException(exception);
 
     private sealed class JournalRequest(JournalRecordType type, DuisMessage? message, PriorityLevel level, long id)
-        : TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously)
+        : TaskCompletionSource<JournalPosition>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public JournalRecordType Type { get; } = type;
 
@@ -667,5 +827,14 @@ internal sealed class FileMessageJournal : IMessageJournal
         public PriorityLevel Level { get; } = level;
 
         public long Id { get; set; } = id;
+
+        /// <summary>Gets or sets where an Enqueue record was written (<see cref="JournalPosition.Pack"/>).</summary>
+        public long Locator { get; set; }
+
+        /// <summary>Gets the attempt count of a Returned record.</summary>
+        public int Attempts { get; init; }
+
+        /// <summary>Gets or sets whether a Complete or Returned record was written for a live message in this batch.</summary>
+        public bool Written { get; set; }
     }
 }

@@ -11,9 +11,15 @@ namespace DuisPrioritiser.Journal.Internal;
 /// The on-disk format. A segment starts with a 24-byte header: magic <c>DUISJNL1</c>, the segment number and the
 /// first message id it may hold. Then records, each:
 /// <code>
-/// u32 length (whole record) | u8 type | u8 level | u16 0 | i64 id | body | u64 XxHash3 of everything before it
+/// u32 length (whole record) | u8 type | u8 level | u8 format | u8 0 | i64 id | body | u64 XxHash3 of everything before it
 /// </code>
-/// all little-endian. An Enqueue body holds the envelope fields and the raw message bytes; a Complete has none.
+/// all little-endian. An Enqueue body holds the envelope fields and the raw message bytes; a Complete has none; a
+/// Returned body is the message's attempt count (i32).
+/// <para><b>Versions.</b> The format byte was 0 in the first format (written by DuisPrioritiser before the journal
+/// carried trace context and attempt counts); those records still read. Format 2 Enqueue records add, after the raw
+/// bytes, the intake trace context: <c>u8 present | 16 trace id | 8 span id | u8 trace flags</c> (the W3C
+/// <c>traceparent</c> of <see cref="System.Diagnostics.Activity.Current"/> at intake). A record of an unknown format
+/// is treated as damaged.</para>
 /// </summary>
 internal static class JournalRecordCodec
 {
@@ -24,6 +30,14 @@ internal static class JournalRecordCodec
 
     /// <summary>Largest record accepted: 16 MiB, far above any DUIS message.</summary>
     public const int MaxRecordSize = 16 * 1024 * 1024;
+
+    /// <summary>The record format this version writes.</summary>
+    public const byte CurrentFormat = 2;
+
+    /// <summary>Size of a Returned record: header, attempts, checksum.</summary>
+    public const int ReturnedRecordSize = MinRecordSize + 4;
+
+    private const int TraceContextSize = 1 + 16 + 8 + 1;
 
     private static ReadOnlySpan<byte> Magic => "DUISJNL1"u8;
 
@@ -57,6 +71,29 @@ internal static class JournalRecordCodec
         output.Advance(MinRecordSize);
     }
 
+    /// <summary>Appends a Returned record: message <paramref name="id"/> was returned and has now been released <paramref name="attempts"/> times without success.</summary>
+    public static void WriteReturned(ArrayBufferWriter<byte> output, long id, int attempts)
+    {
+        var span = output.GetSpan(ReturnedRecordSize)[..ReturnedRecordSize];
+        WriteHeader(span, ReturnedRecordSize, JournalRecordType.Returned, 0, id);
+        BinaryPrimitives.WriteInt32LittleEndian(span[RecordHeaderSize..], attempts);
+        Seal(span);
+        output.Advance(ReturnedRecordSize);
+    }
+
+    /// <summary>Reads the attempt count of a Returned record's body.</summary>
+    public static bool TryReadReturned(ReadOnlySpan<byte> body, out int attempts)
+    {
+        attempts = 0;
+        if (body.Length != 4)
+        {
+            return false;
+        }
+
+        attempts = BinaryPrimitives.ReadInt32LittleEndian(body);
+        return attempts >= 0;
+    }
+
     /// <summary>Appends an Enqueue record for <paramref name="message"/>.</summary>
     /// <exception cref="ArgumentException">The message is too large for one record.</exception>
     public static void WriteEnqueue(ArrayBufferWriter<byte> output, long id, PriorityLevel level, DuisMessage message)
@@ -70,6 +107,7 @@ internal static class JournalRecordCodec
             + 4 + 10 + 10 // throttled count, response time, received time
             + StringSize(requestId) + StringSize(responseId) + StringSize(payloadName)
             + 4 + message.RawMessage.Length
+            + TraceContextSize
             + ChecksumSize;
         if (size > MaxRecordSize)
         {
@@ -97,6 +135,7 @@ internal static class JournalRecordCodec
         writer.String(payloadName);
         writer.Int32(message.RawMessage.Length);
         writer.Bytes(message.RawMessage.Span);
+        writer.TraceContext(message.IntakeTraceContext);
 
         int length = RecordHeaderSize + writer.Position + ChecksumSize;
         var record = span[..length];
@@ -110,7 +149,15 @@ internal static class JournalRecordCodec
     /// checksum matches.
     /// </summary>
     public static bool TryReadRecord(ReadOnlySpan<byte> source, out JournalRecordType type, out byte level, out long id, out ReadOnlySpan<byte> body, out int length)
+        => TryReadRecord(source, out type, out level, out id, out body, out length, out _);
+
+    /// <summary>
+    /// Checks the record at the start of <paramref name="source"/> and gives its <paramref name="format"/> (0 for the
+    /// first format, <see cref="CurrentFormat"/> for this one).
+    /// </summary>
+    public static bool TryReadRecord(ReadOnlySpan<byte> source, out JournalRecordType type, out byte level, out long id, out ReadOnlySpan<byte> body, out int length, out byte format)
     {
+        format = 0;
         type = default;
         level = 0;
         id = 0;
@@ -135,7 +182,9 @@ internal static class JournalRecordCodec
         }
 
         type = (JournalRecordType)record[4];
-        if (type is not (JournalRecordType.Enqueue or JournalRecordType.Complete))
+        format = record[6];
+        if (type is not (JournalRecordType.Enqueue or JournalRecordType.Complete or JournalRecordType.Returned)
+            || format is not (0 or CurrentFormat))
         {
             return false;
         }
@@ -147,9 +196,30 @@ internal static class JournalRecordCodec
         return id > 0;
     }
 
+    /// <summary>Reads the alert code of an Enqueue body without rebuilding the envelope (recovery routes throttled codes by it).</summary>
+    /// <exception cref="FormatException">The body is not a valid envelope.</exception>
+    public static DuisCode ReadAlertCode(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Reader(body);
+            reader.Bytes(3 + 6);
+            reader.Code();
+            return reader.Code();
+        }
+        catch (Exception ex) when (ex is ArgumentException or IndexOutOfRangeException)
+        {
+            throw new FormatException("The journal record does not hold a valid envelope.", ex);
+        }
+    }
+
     /// <summary>Rebuilds the envelope from an Enqueue body; the raw bytes are copied out of <paramref name="body"/>.</summary>
     /// <exception cref="FormatException">The body is not a valid envelope.</exception>
-    public static DuisMessage ReadMessage(ReadOnlySpan<byte> body)
+    public static DuisMessage ReadMessage(ReadOnlySpan<byte> body) => ReadMessage(body, CurrentFormat);
+
+    /// <summary>Rebuilds the envelope from an Enqueue body of record format <paramref name="format"/>; the raw bytes are copied out of <paramref name="body"/>.</summary>
+    /// <exception cref="FormatException">The body is not a valid envelope.</exception>
+    public static DuisMessage ReadMessage(ReadOnlySpan<byte> body, byte format)
     {
         try
         {
@@ -171,6 +241,7 @@ internal static class JournalRecordCodec
             var payloadName = reader.String();
             int rawLength = reader.Int32();
             var raw = reader.Bytes(rawLength).ToArray();
+            var trace = format >= CurrentFormat ? reader.TraceContext() : null;
             if (!Enum.IsDefined(kind))
             {
                 throw new FormatException($"Unknown message kind {(int)kind}.");
@@ -178,6 +249,7 @@ internal static class JournalRecordCodec
 
             return new DuisMessage(kind, raw)
             {
+                IntakeTraceContext = trace,
                 ServiceReferenceVariant = srvCount switch
                 {
                     0 => ServiceReferenceVariant.None,
@@ -210,7 +282,7 @@ internal static class JournalRecordCodec
         BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)length);
         record[4] = (byte)type;
         record[5] = level;
-        record[6] = 0;
+        record[6] = CurrentFormat;
         record[7] = 0;
         BinaryPrimitives.WriteInt64LittleEndian(record[8..], id);
     }
@@ -273,6 +345,22 @@ internal static class JournalRecordCodec
         {
             value.CopyTo(_destination[Position..]);
             Position += value.Length;
+        }
+
+        public void TraceContext(System.Diagnostics.ActivityContext? context)
+        {
+            if (context is not { } value)
+            {
+                _destination.Slice(Position, TraceContextSize).Clear();
+                Position += TraceContextSize;
+                return;
+            }
+
+            Byte(1);
+            value.TraceId.CopyTo(_destination.Slice(Position, 16));
+            value.SpanId.CopyTo(_destination.Slice(Position + 16, 8));
+            Position += 24;
+            Byte((byte)value.TraceFlags);
         }
     }
 
@@ -337,6 +425,19 @@ internal static class JournalRecordCodec
             var value = _source.Slice(_position, length);
             _position += length;
             return value;
+        }
+
+        public System.Diagnostics.ActivityContext? TraceContext()
+        {
+            var bytes = Bytes(TraceContextSize);
+            if (bytes[0] == 0)
+            {
+                return null;
+            }
+
+            var traceId = System.Diagnostics.ActivityTraceId.CreateFromBytes(bytes.Slice(1, 16));
+            var spanId = System.Diagnostics.ActivitySpanId.CreateFromBytes(bytes.Slice(17, 8));
+            return new System.Diagnostics.ActivityContext(traceId, spanId, (System.Diagnostics.ActivityTraceFlags)bytes[25], traceState: null, isRemote: true);
         }
     }
 }

@@ -26,6 +26,24 @@ internal sealed class JournalSegment(long number, long firstId, string path)
     /// </summary>
     public long OldestReferenced { get; set; } = number;
 
+    /// <summary>
+    /// Gets or sets how many live messages have their latest attempt count (Returned record) in this segment: it is
+    /// kept while any has, so that the counts survive a restart.
+    /// </summary>
+    public int AttemptPins { get; set; }
+
+    /// <summary>Whether <paramref name="id"/> is live (accepted, not completed) in this segment.</summary>
+    public bool IsLive(long id)
+    {
+        long index = id - FirstId;
+        if (index < 0 || (index >> 6) >= _live.Length)
+        {
+            return false;
+        }
+
+        return (_live[(int)(index >> 6)] & (1UL << (int)(index & 63))) != 0;
+    }
+
     public void MarkLive(long id)
     {
         long index = id - FirstId;

@@ -8,6 +8,6 @@ internal static class MessageJournal
     /// <exception cref="JournalCorruptedException">The journal is damaged and the options say to refuse.</exception>
     /// <exception cref="JournalLockedException">Another journal has the directory open.</exception>
     /// <exception cref="IOException">The directory cannot be read or written.</exception>
-    public static IMessageJournal Open(JournalOptions options, TimeProvider timeProvider, ILogger logger)
-        => FileMessageJournal.Open(options, timeProvider, logger);
+    public static IMessageJournal Open(JournalOptions options, TimeProvider timeProvider, ILogger logger, Action<RecoveredMessage>? onRecovered)
+        => FileMessageJournal.Open(options, timeProvider, logger, onRecovered);
 }

@@ -3,5 +3,9 @@ using DuisPrioritiser.Duis;
 
 namespace DuisPrioritiser.Journal.Internal;
 
-/// <summary>A message the journal holds as accepted and not completed.</summary>
-internal readonly record struct RecoveredMessage(long Id, PriorityLevel Level, DuisMessage Message);
+/// <summary>
+/// A message the journal holds as accepted and not completed, in compact form: its id, level, where its record is
+/// (<see cref="JournalPosition.Pack"/>; read it back with <see cref="IMessageJournal.ReadMessage"/>), how many of its
+/// releases were returned, and its alert code (the throttles route by it).
+/// </summary>
+internal readonly record struct RecoveredMessage(long Id, PriorityLevel Level, long Locator, int Attempts, DuisCode AlertCode);

@@ -126,9 +126,8 @@ internal sealed class AlertCodeLanes
     }
 
     /// <summary>Holds <paramref name="entry"/> in its code's lane when its code is throttled; otherwise returns <see langword="false"/> and the caller queues it at its level.</summary>
-    public bool TryHold(int level, in QueuedEntry entry)
+    public bool TryHold(int level, DuisCode code, in QueuedEntry entry)
     {
-        var code = entry.Message.AlertCode;
         if (code.IsNone || !Volatile.Read(ref _set).ByCode.TryGetValue(code, out var lane))
         {
             return false;
@@ -205,7 +204,7 @@ internal sealed class AlertCodeLanes
         foreach (var lane in Volatile.Read(ref _set).Lanes)
         {
             var queue = lane.Queues[level];
-            if (!queue.IsEmpty && queue.TryPeek(out var head) && head.Message is not null)
+            if (!queue.IsEmpty && queue.TryPeek(out var head) && head.IsHeld)
             {
                 timestamp = Math.Min(timestamp, head.EnqueuedTimestamp);
                 found = true;

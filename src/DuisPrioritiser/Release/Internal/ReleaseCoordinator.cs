@@ -3,7 +3,9 @@ using DuisPrioritiser.Classification;
 using DuisPrioritiser.Diagnostics;
 using DuisPrioritiser.Draining;
 using DuisPrioritiser.Draining.Internal;
+using DuisPrioritiser.Duis;
 using DuisPrioritiser.Storage.Internal;
+using Microsoft.Extensions.Logging;
 
 namespace DuisPrioritiser.Release.Internal;
 
@@ -37,9 +39,13 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
     private readonly TimeProvider _timeProvider;
     private readonly RemoteBacklogBridge? _remote;
     private readonly BackendDowntime _downtime;
+    private readonly EmbeddedBacklogStore? _embedded; // reads compact entries' messages back (the journal as the backlog)
+    private readonly ILogger _logger;
 
-    public ReleaseCoordinator(IDrainPolicy policy, LocalBacklog backlog, BacklogGate gate, RecoveryModeController recovery, AlertCodeLanes lanes, TimeProvider timeProvider, RemoteBacklogBridge? remote, BackendDowntime downtime)
+    public ReleaseCoordinator(IDrainPolicy policy, LocalBacklog backlog, BacklogGate gate, RecoveryModeController recovery, AlertCodeLanes lanes, TimeProvider timeProvider, RemoteBacklogBridge? remote, BackendDowntime downtime, EmbeddedBacklogStore? embedded = null, ILogger? logger = null)
     {
+        _embedded = embedded;
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _policy = policy;
         _defaultPolicy = policy as BoundedDrainPolicy;
         _backlog = backlog;
@@ -84,29 +90,11 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
 
     /// <summary>Holds an accepted message: in its alert code's lane when that code is throttled, else in its level's queue.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Hold(int level, in QueuedEntry entry)
+    public void Hold(int level, DuisCode alertCode, in QueuedEntry entry, DuisMessage? message = null)
     {
-        if (_lanes.IsEmpty || !_lanes.TryHold(level, in entry))
+        if (_lanes.IsEmpty || !_lanes.TryHold(level, alertCode, in entry))
         {
-            _backlog.Add(level, in entry);
-        }
-    }
-
-    /// <summary>Moves what a store recovered into its lanes when its code is throttled (at construction, before any reader or writer).</summary>
-    public void RouteRecovered()
-    {
-        if (_lanes.IsEmpty)
-        {
-            return;
-        }
-
-        for (int level = 0; level < PriorityLevels.Count; level++)
-        {
-            // Take exactly what is held now and hold each again: the others go back to the queue's tail in order.
-            for (long n = _backlog.GetCount(level); n > 0 && _backlog.TryTake(level, out var entry); n--)
-            {
-                Hold(level, in entry);
-            }
+            _backlog.Add(level, in entry, message);
         }
     }
 
@@ -182,6 +170,11 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
             if ((!_lanes.IsEmpty && _lanes.TryTakeDue((int)level, _recovery.Mode, now, out var entry))
                 || _backlog.TryTake((int)level, out entry))
             {
+                if (entry.Message is null && !TryRead(ref entry, level))
+                {
+                    continue;
+                }
+
                 if (_defaultPolicy is not null)
                 {
                     _defaultPolicy.OnReleased(level, in state);
@@ -213,17 +206,20 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
         long now = _timeProvider.GetTimestamp();
         for (int level = 0; level < PriorityLevels.Count; level++)
         {
-            if (_backlog.TryTake(level, out var entry))
+            if (_backlog.TryTake(level, out var entry) && (entry.Message is not null || TryRead(ref entry, (PriorityLevel)level)))
             {
                 message = Release(entry, (PriorityLevel)level, now);
                 return true;
             }
         }
 
-        if (_lanes.TryTakeAny(out var held, out var heldLevel))
+        while (_lanes.TryTakeAny(out var held, out var heldLevel))
         {
-            message = Release(held, heldLevel, now);
-            return true;
+            if (held.Message is not null || TryRead(ref held, heldLevel))
+            {
+                message = Release(held, heldLevel, now);
+                return true;
+            }
         }
 
         message = default;
@@ -357,7 +353,29 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
     {
         _gate.OnReleased();
         var wait = _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now);
-        Metrics?.Released(level, entry.Message.Kind, wait);
-        return new ReleasedMessage(entry.Message, level, wait, entry.Token, entry.EnqueuedTimestamp, entry.Attempts);
+        Metrics?.Released(level, entry.Message!.Kind, wait);
+        return new ReleasedMessage(entry.Message!, level, wait, entry.Token, entry.EnqueuedTimestamp, entry.Attempts, entry.Locator);
+    }
+
+    /// <summary>
+    /// Reads a compact entry's message back from the journal. A message that cannot be read (its record is damaged,
+    /// or the disk fails) is not released in this run: it stays live in the journal, where the next start finds it (and
+    /// its damage is reported by recovery); it leaves this run's held count, and the error is logged (event 6016).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryRead(ref QueuedEntry entry, PriorityLevel level)
+    {
+        try
+        {
+            entry = entry with { Message = _embedded!.ReadMessage(in entry, level) };
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.JournalReadFailed(_logger, ex, entry.Token, level);
+            _gate.OnReleased();
+            _gate.OnAcknowledged();
+            return false;
+        }
     }
 }

@@ -238,7 +238,7 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
                 _claimed[claimed.Id] = 0;
                 _gate.AddHeld();
                 var entry = new QueuedEntry(claimed.Message, now - Math.Max(0, age), claimed.Id, claimed.Attempts);
-                if (_lanes.IsEmpty || !_lanes.TryHold(level, in entry))
+                if (_lanes.IsEmpty || !_lanes.TryHold(level, claimed.Message.AlertCode, in entry))
                 {
                     // A throttled code's claimed messages wait in its lane, in claim order, like local intake.
                     _buffer.Add(level, in entry);

@@ -24,6 +24,7 @@ internal sealed class SchedulerIntake
     private readonly PriorityLevel _defaultLevel;
     private readonly DuisReaderLimits _readerLimits;
     private readonly DuplicateWindow? _duplicates;
+    private readonly int _seedCapacity;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private ClockAnchor _anchor;
@@ -43,11 +44,15 @@ internal sealed class SchedulerIntake
         if (options.Deduplication.Enabled)
         {
             _duplicates = new DuplicateWindow(options.Deduplication.Clone(), timeProvider);
+            _seedCapacity = options.Deduplication.MaxCount;
         }
     }
 
     /// <summary>Gets a value indicating whether duplicate suppression is on.</summary>
     public bool Deduplicates => _duplicates is not null;
+
+    /// <summary>Gets how many recovered messages are worth seeding the duplicate window with (it remembers no more).</summary>
+    public int SeedCapacity => _duplicates is null ? 0 : _seedCapacity;
 
     public long DuplicatesSuppressed => _duplicates?.SuppressedCount ?? 0;
 

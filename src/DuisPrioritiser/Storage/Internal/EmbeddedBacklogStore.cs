@@ -39,30 +39,35 @@ internal abstract class EmbeddedBacklogStore : IBacklogStore, IDisposable
     protected TimeProvider TimeProvider { get; }
 
     /// <summary>Opens the store once, placing what it recovers in <see cref="Backlog"/>.</summary>
-    /// <param name="onRecovered">Told of each recovered message (the scheduler seeds its duplicate window), or <see langword="null"/>.</param>
+    /// <param name="onRecovered">Told of recovered messages (the scheduler seeds its duplicate window), or <see langword="null"/>.</param>
+    /// <param name="seedLimit">How many of the most recently accepted recovered messages <paramref name="onRecovered"/> is told of (the duplicate window holds no more).</param>
+    /// <param name="hold">Holds a recovered entry given its level and alert code (the scheduler routes throttled codes to their lanes); <see langword="null"/> to add it to <see cref="Backlog"/>.</param>
     /// <returns>What was recovered.</returns>
-    public BacklogRecovery Open(Action<DuisMessage>? onRecovered)
+    public BacklogRecovery Open(Action<DuisMessage>? onRecovered, int seedLimit = int.MaxValue, Action<int, DuisCode, QueuedEntry>? hold = null)
     {
         if (Interlocked.Exchange(ref _opened, 1) != 0)
         {
             throw new InvalidOperationException("The backlog store is already open.");
         }
 
-        return new BacklogRecovery(OpenCore(onRecovered));
+        return new BacklogRecovery(OpenCore(onRecovered, seedLimit, hold ?? ((level, _, entry) => Backlog.Add(level, in entry))));
     }
 
-    /// <summary>Makes <paramref name="message"/> durable at <paramref name="level"/> before it is held; returns its store id.</summary>
+    /// <summary>Makes <paramref name="message"/> durable at <paramref name="level"/> before it is held; returns its store id and locator.</summary>
     /// <exception cref="InvalidOperationException">The store is not durable.</exception>
-    public virtual ValueTask<long> PersistAsync(DuisMessage message, PriorityLevel level)
+    public virtual ValueTask<Journal.Internal.JournalPosition> PersistAsync(DuisMessage message, PriorityLevel level)
         => throw new InvalidOperationException("This store is not durable: hold messages directly.");
+
+    /// <summary>Gets the message of a held entry: its envelope, or (when the journal is the backlog) the message read back from its locator.</summary>
+    /// <exception cref="IOException">The message could not be read back.</exception>
+    public virtual DuisMessage ReadMessage(in QueuedEntry entry, PriorityLevel level)
+        => entry.Message ?? throw new InvalidOperationException("This store holds every message in memory.");
 
     /// <summary>Records that the message with store id <paramref name="token"/> is finished (handled, dead-lettered, or its intake cancelled).</summary>
     public virtual ValueTask ForgetAsync(long token) => ValueTask.CompletedTask;
 
-    /// <summary>Called when a message is returned, after it is back in <see cref="Backlog"/>.</summary>
-    public virtual void OnReturned(in QueuedEntry entry, PriorityLevel level)
-    {
-    }
+    /// <summary>Called when a message is returned, after it is back in <see cref="Backlog"/> (the journal records its attempt count).</summary>
+    public virtual ValueTask OnReturnedAsync(QueuedEntry entry, PriorityLevel level) => ValueTask.CompletedTask;
 
     public ValueTask<BacklogRecovery> OpenAsync(CancellationToken cancellationToken = default)
     {
@@ -82,8 +87,10 @@ internal abstract class EmbeddedBacklogStore : IBacklogStore, IDisposable
         {
             var item = batch.Span[i];
             PriorityLevels.ThrowIfUndefined(item.Level);
-            long token = IsDurable ? await PersistAsync(item.Message, item.Level).ConfigureAwait(false) : 0;
-            Backlog.Add((int)item.Level, new QueuedEntry(item.Message, ToTimestamp(item.EnqueuedAt), token));
+            var position = IsDurable ? await PersistAsync(item.Message, item.Level).ConfigureAwait(false) : default;
+            Backlog.Add((int)item.Level, position.Locator != 0
+                ? new QueuedEntry(null, ToTimestamp(item.EnqueuedAt), position.Id, 0, position.Locator)
+                : new QueuedEntry(item.Message, ToTimestamp(item.EnqueuedAt), position.Id));
             outcomes.Span[i] = AppendOutcome.Accepted;
         }
     }
@@ -99,7 +106,7 @@ internal abstract class EmbeddedBacklogStore : IBacklogStore, IDisposable
             // A durable store's entries carry their journal id; a memory store's get one for the claim (never both in one store).
             long id = entry.Token > 0 ? entry.Token : Interlocked.Increment(ref _nextClaimId);
             _claimed[id] = ((int)level, entry);
-            span[count++] = new StoredMessage(id, entry.Message, level, ToUtc(entry.EnqueuedTimestamp), entry.Attempts);
+            span[count++] = new StoredMessage(id, entry.Message ?? ReadMessage(in entry, level), level, ToUtc(entry.EnqueuedTimestamp), entry.Attempts);
         }
 
         return new ValueTask<int>(count);
@@ -119,7 +126,7 @@ internal abstract class EmbeddedBacklogStore : IBacklogStore, IDisposable
             {
                 var entry = claimed.Entry with { Attempts = claimed.Entry.Attempts + 1 };
                 Backlog.Return(claimed.Level, entry);
-                OnReturned(entry, (PriorityLevel)claimed.Level);
+                await OnReturnedAsync(entry, (PriorityLevel)claimed.Level).ConfigureAwait(false);
             }
             else if (claimed.Entry.Token > 0)
             {
@@ -142,7 +149,7 @@ internal abstract class EmbeddedBacklogStore : IBacklogStore, IDisposable
     public abstract void Dispose();
 
     /// <summary>Opens the store, placing what it recovers in <see cref="Backlog"/>; returns how many.</summary>
-    protected abstract long OpenCore(Action<DuisMessage>? onRecovered);
+    protected abstract long OpenCore(Action<DuisMessage>? onRecovered, int seedLimit, Action<int, DuisCode, QueuedEntry> hold);
 
     private DateTimeOffset ToUtc(long timestamp) => TimeProvider.GetUtcNow() - TimeProvider.GetElapsedTime(timestamp);
 

@@ -64,8 +64,11 @@ internal sealed class LocalBacklog
     /// <summary>Gets the number of returned messages waiting in the lanes.</summary>
     public int ReturnedCount => Volatile.Read(ref _returned);
 
+    /// <param name="level">The level.</param>
+    /// <param name="entry">The entry.</param>
+    /// <param name="message">The message of a compact entry (the journal as the backlog), whose flow a fair level needs; otherwise <see langword="null"/>.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Add(int level, in QueuedEntry entry)
+    public void Add(int level, in QueuedEntry entry, DuisMessage? message = null)
     {
         if ((_fairMask & (1 << level)) == 0)
         {
@@ -73,13 +76,21 @@ internal sealed class LocalBacklog
         }
         else
         {
-            _fair[level]!.Enqueue(FlowKeyOf(entry.Message), entry, entry.EnqueuedTimestamp);
+            _fair[level]!.Enqueue(FlowKeyOf(entry.Message ?? message), entry, entry.EnqueuedTimestamp);
         }
     }
 
-    /// <summary>The message's flow; a selector that throws puts it in flow 0 rather than losing an accepted message.</summary>
-    private ulong FlowKeyOf(DuisMessage message)
+    /// <summary>
+    /// The message's flow; a selector that throws puts it in flow 0 rather than losing an accepted message, and so
+    /// does a compact entry recovered from the journal (its message is on disk, not read back at recovery).
+    /// </summary>
+    private ulong FlowKeyOf(DuisMessage? message)
     {
+        if (message is null)
+        {
+            return 0;
+        }
+
         try
         {
             return _flowKey!(message);
@@ -124,6 +135,9 @@ internal sealed class LocalBacklog
         return Volatile.Read(ref _returned) == 0 ? mask : mask | GetReturnedMask();
     }
 
+    /// <summary>Reads the head of <paramref name="level"/>'s queue (not its return lane), for tests.</summary>
+    internal bool TryPeek(int level, out QueuedEntry entry) => _queue.TryPeek(level, out entry);
+
     /// <summary>Reads the enqueue timestamp of the oldest held message of <paramref name="level"/>.</summary>
     public bool TryGetOldestTimestamp(int level, out long timestamp)
     {
@@ -143,7 +157,7 @@ internal sealed class LocalBacklog
                 found = true;
             }
         }
-        else if (_queue.TryPeek(level, out var head) && head.Message is not null)
+        else if (_queue.TryPeek(level, out var head) && head.IsHeld)
         {
             timestamp = Math.Min(timestamp, head.EnqueuedTimestamp);
             found = true;
