@@ -18,13 +18,31 @@ public sealed class ResponsePrioritisationOptions
     /// <summary>The configuration section name the options bind from by default.</summary>
     public const string SectionName = "DuisPrioritiser";
 
+    /// <summary>The default <see cref="Capacity"/> in memory: 500,000 messages, about 1.2 GB of RAM at 2 KB bodies (see docs/configuration.md).</summary>
+    public const int DefaultMemoryCapacity = 500_000;
+
+    /// <summary>The default <see cref="Capacity"/> with the journal on: 10,000,000 messages (about 60 bytes of RAM each; bounded on disk by <see cref="JournalOptions.MaxDiskSize"/>).</summary>
+    public const int DefaultJournalCapacity = 10_000_000;
+
+    private int? _capacity;
+
     /// <summary>
     /// Gets or sets the maximum number of messages held. Beyond it, writes are rejected (or wait, per
     /// <see cref="FullMode"/>); a held message is never evicted to admit another.
     /// </summary>
-    /// <value>The default value is 500,000.</value>
+    /// <remarks>
+    /// In memory a held message costs its envelope and raw bytes (about 2.4 KB at a 2 KB body); with the journal on
+    /// the bytes stay on disk and a held message costs a compact entry (about 60 bytes), so the default follows
+    /// <see cref="JournalOptions.Directory"/> unless set.
+    /// </remarks>
+    /// <value>The default value is <see cref="DefaultMemoryCapacity"/> (500,000) without the journal and
+    /// <see cref="DefaultJournalCapacity"/> (10,000,000) with the journal on.</value>
     [Range(1, int.MaxValue)]
-    public int Capacity { get; set; } = 500_000;
+    public int Capacity
+    {
+        get => _capacity ?? (Journal?.IsEnabled == true ? DefaultJournalCapacity : DefaultMemoryCapacity);
+        set => _capacity = value;
+    }
 
     /// <summary>Gets or sets what <see cref="IResponseReleaseScheduler.EnqueueAsync(DuisMessage, CancellationToken)"/> does at capacity.</summary>
     /// <value>The default value is <see cref="QueueFullMode.Reject"/>.</value>

@@ -57,4 +57,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6016, Level = LogLevel.Error, Message = "Journal could not read held message {Id} ({Level}) back from its segment: not released in this run; it stays in the journal, and the next start recovers it or reports the damage.")]
     public static partial void JournalReadFailed(ILogger logger, Exception exception, long id, PriorityLevel level);
+
+    [LoggerMessage(EventId = 6017, Level = LogLevel.Warning, Message = "Journal in {Directory} reached its disk budget ({Bytes} of {Budget} bytes): new messages are refused (RejectedFull, error.type disk_budget) until acknowledgements free segments.")]
+    public static partial void JournalDiskBudgetReached(ILogger logger, string directory, long bytes, long budget);
+
+    [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Journal in {Directory} is below its disk budget again ({Bytes} of {Budget} bytes): accepting messages.")]
+    public static partial void JournalDiskBudgetRecovered(ILogger logger, string directory, long bytes, long budget);
 }

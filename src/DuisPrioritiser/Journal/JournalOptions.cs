@@ -35,6 +35,17 @@ public sealed class JournalOptions
     [Range(4_096L, 4L * 1024 * 1024 * 1024)]
     public long SegmentSize { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Gets or sets the disk budget: the most bytes the journal's segment files may take. When they reach it, intake
+    /// refuses new messages (<see cref="Release.EnqueueResult.RejectedFull"/>, counted in
+    /// <c>duis_prioritiser.messages.rejected</c> with <c>error.type</c> <c>disk_budget</c>, event 6017) until
+    /// acknowledgements let segments be deleted. A batch being written when the budget is reached may overshoot it by
+    /// at most one batch.
+    /// </summary>
+    /// <value>The default value is 64 GiB: 10,000,000 messages of 2.6 KB take about 27 GB, plus partly completed segments.</value>
+    [Range(1024L * 1024, long.MaxValue)]
+    public long MaxDiskSize { get; set; } = 64L * 1024 * 1024 * 1024;
+
     /// <summary>Gets or sets what recovery does when a segment is damaged before its last good record.</summary>
     /// <value>The default value is <see cref="JournalCorruptionHandling.Throw"/>.</value>
     [EnumDataType(typeof(JournalCorruptionHandling))]
@@ -70,6 +81,7 @@ public sealed class JournalOptions
         MaxBatchSize = MaxBatchSize,
         MaxBatchDelay = MaxBatchDelay,
         SegmentSize = SegmentSize,
+        MaxDiskSize = MaxDiskSize,
         CorruptionHandling = CorruptionHandling,
     };
 }

@@ -621,6 +621,13 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             return ToResult(status);
         }
 
+        if (!store.HasRoom)
+        {
+            // The journal's disk budget is reached: refused before anything is written (events 6017/6018 say when).
+            _metrics.Rejected("disk_budget", message.Kind);
+            return EnqueueResult.RejectedFull;
+        }
+
         // Stamped before the append, so that the journal records (and recovery restores) the receive time and the
         // intake trace context (the release span links to it, after a restart too).
         _intake.Stamp(message, _timeProvider.GetTimestamp());

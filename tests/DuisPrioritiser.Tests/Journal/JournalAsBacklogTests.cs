@@ -305,6 +305,71 @@ public class JournalAsBacklogTests
         Assert.That(FileMessageJournal.IsLockConflict(new IOException("No space left on device", 28)), Is.False);
     }
 
+    [Test]
+    public void Capacity_DefaultsTo10MillionWithTheJournal_500ThousandInMemory_AndAnExplicitValueWins()
+    {
+        var options = new ResponsePrioritisationOptions();
+        Assert.That(options.Capacity, Is.EqualTo(500_000));
+        options.Journal.Directory = _directory.Path;
+        Assert.That(options.Capacity, Is.EqualTo(10_000_000));
+        options.Capacity = 1234;
+        Assert.That(options.Capacity, Is.EqualTo(1234));
+        Assert.That(new JournalOptions().MaxDiskSize, Is.EqualTo(64L * 1024 * 1024 * 1024));
+    }
+
+    [Test]
+    public async Task DiskBudget_WhenReached_RefusesWithRejectedFullAndCountsIt_UntilAcknowledgementsFreeSegments()
+    {
+        using var meter = new System.Diagnostics.Metrics.MeterListener();
+        long refusedForBudget = 0;
+        meter.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Name == DuisPrioritiserTelemetry.MessagesRejected)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        meter.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "error.type" && (string?)tag.Value == "disk_budget")
+                {
+                    Interlocked.Add(ref refusedForBudget, value);
+                }
+            }
+        });
+        meter.Start();
+
+        await using var scheduler = Open(configure: o =>
+        {
+            o.SegmentSize = 64 * 1024;
+            o.MaxDiskSize = 1024 * 1024;
+        });
+        var journal = (FileMessageJournal)scheduler.Journal!;
+        int accepted = 0;
+        EnqueueResult result;
+        while ((result = await scheduler.EnqueueWithResultAsync(Message(RandomBytes(2000, accepted), "m" + accepted))) == EnqueueResult.Accepted)
+        {
+            accepted++;
+            Assert.That(accepted, Is.LessThan(2000), "the budget never refused");
+        }
+
+        Assert.That(result, Is.EqualTo(EnqueueResult.RejectedFull));
+        Assert.That(journal.DiskBytes, Is.GreaterThanOrEqualTo(1024 * 1024).And.LessThan((1024 * 1024) + (64 * 1024) + 8192));
+        Assert.That(accepted, Is.GreaterThan(400), "about 1 MiB of 2 KB messages");
+        Assert.That(Interlocked.Read(ref refusedForBudget), Is.EqualTo(1));
+
+        while (scheduler.TryDequeue(out var released))
+        {
+            await scheduler.AcknowledgeAsync(released);
+        }
+
+        // Completed segments were deleted: room again.
+        Assert.That(await scheduler.EnqueueWithResultAsync(Message(RandomBytes(2000, 1), "again")), Is.EqualTo(EnqueueResult.Accepted));
+        Assert.That(journal.DiskBytes, Is.LessThan(1024 * 1024));
+    }
+
     private static byte[] RandomBytes(int size, int seed)
     {
         var bytes = new byte[size];

@@ -48,6 +48,8 @@ internal sealed class FileMessageJournal : IMessageJournal
     private readonly Dictionary<long, JournalSegment> _attemptHolders = [];
     private readonly int _maxBatch;
     private long _recoveredCount;
+    private long _diskBytes; // bytes of every kept segment file: the writer updates it, intake reads it
+    private int _overBudget;
     private Task _writer = Task.CompletedTask;
     private FileStream? _stream;
     private FileStream? _lock;
@@ -69,6 +71,32 @@ internal sealed class FileMessageJournal : IMessageJournal
     }
 
     public long RecoveredCount => _recoveredCount;
+
+    /// <summary>Gets the bytes the kept segment files take.</summary>
+    public long DiskBytes => Volatile.Read(ref _diskBytes);
+
+    public bool HasDiskRoom
+    {
+        get
+        {
+            bool room = Volatile.Read(ref _diskBytes) < _options.MaxDiskSize;
+            int over = room ? 0 : 1;
+            if (Interlocked.Exchange(ref _overBudget, over) != over)
+            {
+                // Logged when the state changes, not per refused message.
+                if (room)
+                {
+                    Log.JournalDiskBudgetRecovered(_logger, _directory, DiskBytes, _options.MaxDiskSize);
+                }
+                else
+                {
+                    Log.JournalDiskBudgetReached(_logger, _directory, DiskBytes, _options.MaxDiskSize);
+                }
+            }
+
+            return room;
+        }
+    }
 
     /// <summary>Gets or sets a test hook run before each write; an exception it returns is thrown as if by the file system.</summary>
     internal Func<IOException?>? FaultInjector { get; set; }
@@ -277,7 +305,7 @@ internal sealed class FileMessageJournal : IMessageJournal
                 continue;
             }
 
-            var segment = new JournalSegment(number, firstId, path);
+            var segment = new JournalSegment(number, firstId, path) { Length = bytes.Length };
             var records = new List<RecoveredMessage>();
             _segments.Add(segment);
             enqueued.Add(records);
@@ -302,6 +330,7 @@ internal sealed class FileMessageJournal : IMessageJournal
                     using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
                     stream.SetLength(position);
                     stream.Flush(true);
+                    segment.Length = position;
                     break;
                 }
 
@@ -333,6 +362,13 @@ internal sealed class FileMessageJournal : IMessageJournal
         }
 
         _recoveredCount = recovered;
+        long kept = 0;
+        foreach (var segment in _segments)
+        {
+            kept += segment.Length;
+        }
+
+        Volatile.Write(ref _diskBytes, kept);
         StartSegment();
         Compact();
         int recoveredCount = (int)Math.Min(int.MaxValue, recovered);
@@ -475,7 +511,8 @@ internal sealed class FileMessageJournal : IMessageJournal
 
         _stream = stream;
         _activeLength = JournalRecordCodec.SegmentHeaderSize;
-        _active = new JournalSegment(number, _nextId, path);
+        _active = new JournalSegment(number, _nextId, path) { Length = JournalRecordCodec.SegmentHeaderSize };
+        Interlocked.Add(ref _diskBytes, JournalRecordCodec.SegmentHeaderSize);
         _segments.Add(_active);
         Log.JournalSegmentStarted(_logger, path, _nextId);
     }
@@ -505,6 +542,7 @@ internal sealed class FileMessageJournal : IMessageJournal
                 }
 
                 _segments.RemoveAt(i);
+                Interlocked.Add(ref _diskBytes, -segment.Length);
                 Log.JournalSegmentDeleted(_logger, segment.Path);
                 deleted = true;
                 break;
@@ -651,6 +689,8 @@ internal sealed class FileMessageJournal : IMessageJournal
 
             _stream!.Write(_buffer.WrittenSpan);
             _activeLength += _buffer.WrittenCount;
+            _active!.Length = _activeLength;
+            Interlocked.Add(ref _diskBytes, _buffer.WrittenCount);
 
             // Appends are answered only once fsynced. Completions ride along with them; a batch of completions only is
             // fsynced when nothing else is queued (when busy, the next batch's fsync covers it), so once the writer
@@ -793,7 +833,9 @@ internal sealed class FileMessageJournal : IMessageJournal
             _stream!.SetLength(goodLength);
             _stream.Position = goodLength;
             _stream.Flush(true);
+            Interlocked.Add(ref _diskBytes, goodLength - _activeLength);
             _activeLength = goodLength;
+            _active!.Length = goodLength;
         }
         catch (IOException ex)
         {

@@ -9,6 +9,9 @@ internal interface IMessageJournal : IAsyncDisposable, IDisposable
     /// <summary>Gets how many messages accepted but not completed before the last stop were recovered at open.</summary>
     long RecoveredCount { get; }
 
+    /// <summary>Gets a value indicating whether the segment files take less than <see cref="JournalOptions.MaxDiskSize"/>; reading it logs a change (events 6017, 6018).</summary>
+    bool HasDiskRoom { get; }
+
     /// <summary>Makes <paramref name="message"/> durable at <paramref name="level"/>; completes once it is on stable storage.</summary>
     /// <returns>The journal id of the message (used to complete it) and where its record is (used to read it back).</returns>
     /// <exception cref="JournalWriteException">The message could not be made durable.</exception>

@@ -32,6 +32,9 @@ internal sealed class JournalSegment(long number, long firstId, string path)
     /// </summary>
     public int AttemptPins { get; set; }
 
+    /// <summary>Gets or sets the bytes of the segment file (the disk budget counts them).</summary>
+    public long Length { get; set; }
+
     /// <summary>Whether <paramref name="id"/> is live (accepted, not completed) in this segment.</summary>
     public bool IsLive(long id)
     {

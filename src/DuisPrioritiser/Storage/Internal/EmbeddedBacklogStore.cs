@@ -63,6 +63,9 @@ internal abstract class EmbeddedBacklogStore : IBacklogStore, IDisposable
     public virtual DuisMessage ReadMessage(in QueuedEntry entry, PriorityLevel level)
         => entry.Message ?? throw new InvalidOperationException("This store holds every message in memory.");
 
+    /// <summary>Gets a value indicating whether the store has room on disk for another message (the journal's disk budget).</summary>
+    public virtual bool HasRoom => true;
+
     /// <summary>Records that the message with store id <paramref name="token"/> is finished (handled, dead-lettered, or its intake cancelled).</summary>
     public virtual ValueTask ForgetAsync(long token) => ValueTask.CompletedTask;
 

@@ -35,6 +35,8 @@ internal sealed class FileJournalBacklogStore : EmbeddedBacklogStore
 
     public override ValueTask<JournalPosition> PersistAsync(DuisMessage message, PriorityLevel level) => Opened.AppendAsync(message, level);
 
+    public override bool HasRoom => Opened.HasDiskRoom;
+
     public override ValueTask ForgetAsync(long token) => token <= 0 ? ValueTask.CompletedTask : Opened.CompleteAsync(token);
 
     public override DuisMessage ReadMessage(in QueuedEntry entry, PriorityLevel level)

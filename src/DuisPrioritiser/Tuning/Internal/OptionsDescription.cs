@@ -164,6 +164,7 @@ internal static class OptionsDescription
             Add(d, "Journal:MaxBatchSize", j.MaxBatchSize);
             Add(d, "Journal:MaxBatchDelay", j.MaxBatchDelay);
             Add(d, "Journal:SegmentSize", j.SegmentSize);
+            Add(d, "Journal:MaxDiskSize", j.MaxDiskSize);
             Add(d, "Journal:CorruptionHandling", j.CorruptionHandling);
         }
 
