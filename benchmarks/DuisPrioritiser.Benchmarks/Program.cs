@@ -13,6 +13,12 @@ if (args is ["--outage-cpu", ..])
 // DUIS_BENCH_QUICK=1: one in-process job (no per-benchmark build, which times out on a loaded machine), 1 warm-up and
 // 3 iterations of 150 ms, and a 30-minute limit per benchmark for the deep-backlog set-ups. Ratios stay valid: every
 // row of a table runs in the same way, in the same run.
+// `large-backlog ...`: the console measurement of 1-10 million held messages (benchmarks/results/LargeBacklog.md).
+if (args.Length > 0 && args[0] == "large-backlog")
+{
+    return await DuisPrioritiser.Benchmarks.LargeBacklog.LargeBacklogHarness.RunAsync(args[1..]);
+}
+
 IConfig config = DefaultConfig.Instance;
 if (Environment.GetEnvironmentVariable("DUIS_BENCH_QUICK") == "1")
 {

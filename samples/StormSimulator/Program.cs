@@ -35,6 +35,7 @@ try
         Console.WriteLine($"{(target.Met ? "MET    " : "NOT MET")}  {target.Target}: {target.Measured}");
     }
 
+    RunFootprint.Append(Path.Combine(output, "report.md"), options);
     Console.WriteLine($"Wrote report.md, {ChartFile} and summary.json to {Path.GetFullPath(output)}");
     return 0;
 }

@@ -1,5 +1,6 @@
 // Crash-test child process. Usage:
 //   DuisPrioritiser.CrashHost <journal directory> <log file> <run id> <producers (0 = drain what was recovered and exit)>
+//                             [consumers (default 2; 0 = only fill)] [capacity (default 4000)] [keep (with 0 producers: drain but do not complete, until killed)]
 // Log lines (each written through to the OS before the next step, so they survive Process.Kill):
 //   S <recovered>   started, with the number of messages recovered from the journal
 //   A <id>          EnqueueAsync returned true: the message is durable (the DCC would get its 2xx now)
@@ -13,24 +14,27 @@ using DuisPrioritiser;
 using DuisPrioritiser.Duis;
 using DuisPrioritiser.Release;
 
-if (args.Length != 4)
+if (args.Length is < 4 or > 7)
 {
-    Console.Error.WriteLine("usage: DuisPrioritiser.CrashHost <journal directory> <log file> <run id> <producers>");
+    Console.Error.WriteLine("usage: DuisPrioritiser.CrashHost <journal directory> <log file> <run id> <producers> [consumers] [capacity] [keep]");
     return 2;
 }
 
 string directory = args[0];
 string run = args[2];
 int producers = int.Parse(args[3], CultureInfo.InvariantCulture);
+int consumerCount = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 2;
+int capacity = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 4_000;
+bool keep = args.Length > 6 && args[6] == "keep";
 
 using var log = new CrashLog(args[1]);
-var options = new ResponsePrioritisationOptions { Capacity = 4_000, FullMode = QueueFullMode.Wait };
+var options = new ResponsePrioritisationOptions { Capacity = capacity, FullMode = QueueFullMode.Wait };
 options.Journal.Directory = directory;
 options.Journal.SegmentSize = 256 * 1024; // small, so that runs roll and compact segments
 await using var scheduler = new ResponseReleaseScheduler(options);
 log.Write("S", scheduler.Count.ToString(CultureInfo.InvariantCulture));
 
-var consumers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+var consumers = Enumerable.Range(0, consumerCount).Select(_ => Task.Run(async () =>
 {
     await foreach (var released in scheduler.ReadAllAsync())
     {
@@ -60,12 +64,13 @@ var producing = Enumerable.Range(0, producers).Select(p => Task.Run(async () =>
     }
 })).ToArray();
 
-if (producers == 0)
+if (producers == 0 && !keep)
 {
     scheduler.Complete();
 }
 
-await Task.WhenAll(consumers);
+// Runs that do not complete (producers, or keep) wait to be killed.
+await Task.WhenAll(consumers.Length > 0 && (producers == 0 && !keep) ? consumers : [.. consumers, .. producing, Task.Delay(Timeout.Infinite)]);
 log.Write("E", string.Empty);
 return 0;
 

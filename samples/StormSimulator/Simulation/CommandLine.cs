@@ -35,6 +35,8 @@ internal static class CommandLine
           --backend-outage <s>:<s>    START:DURATION in seconds of simulated time: the back-end fails every call in that
                                       window; runs StrictPriority and Default through the real release loop (Polly
                                       retry, circuit breaker, back-end gate), each also without the outage
+          --journal <dir>             Default policy with the file journal as the backlog (default options), in <dir>
+          --journal-body <bytes>      raw body size per message with --journal (default 2048)
           --sequential                run the policies one after another instead of in parallel
           --help                      show this text
         """;
@@ -89,6 +91,8 @@ internal static class CommandLine
                 case "--sample": options.SampleSeconds = Double(name, value); break;
                 case "--poll": options.PollSeconds = Double(name, value); break;
                 case "--backend-outage": options.BackendOutage = BackendOutage.Parse(value); break;
+                case "--journal": options.JournalDirectory = value; break;
+                case "--journal-body": options.JournalBodyBytes = Int(name, value); break;
                 default: throw new ArgumentException($"Unknown option {name}; see --help.");
             }
         }

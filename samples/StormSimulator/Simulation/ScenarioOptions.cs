@@ -62,6 +62,12 @@ internal sealed class ScenarioOptions
     /// <summary>Gets or sets a value indicating whether policies run in parallel (one thread each, up to the processor count).</summary>
     public bool Parallel { get; set; } = true;
 
+    /// <summary>Gets or sets the journal directory: when set, the Default policy runs with the file journal as the backlog (see <see cref="JournalSchedulerQueue"/>).</summary>
+    public string? JournalDirectory { get; set; }
+
+    /// <summary>Gets or sets the raw body size of each message with the journal on, in bytes.</summary>
+    public int JournalBodyBytes { get; set; } = 2048;
+
     /// <summary>Gets the number of back-end workers.</summary>
     public int Workers => Math.Max(1, (int)Math.Round(Capacity * LatencySeconds));
 

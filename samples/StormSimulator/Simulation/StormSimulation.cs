@@ -68,6 +68,7 @@ internal static class StormSimulation
         PolicyNames.Fifo => new FifoQueue(),
         PolicyNames.PrioritizedChannel => new PrioritizedChannelQueue(trace.Levels),
         PolicyNames.StrictPriority => SchedulerQueue.CreateStrict(time, trace, options),
+        PolicyNames.Default when options.JournalDirectory is { } journal => JournalSchedulerQueue.Create(name, time, trace, options, journal),
         PolicyNames.Default => SchedulerQueue.CreateDefault(time, trace, options),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, $"Unknown policy: use {string.Join(", ", PolicyNames.All)}."),
     };

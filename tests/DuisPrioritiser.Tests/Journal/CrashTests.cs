@@ -74,6 +74,85 @@ public class CrashTests
         });
     }
 
+    /// <summary>
+    /// The journal is the backlog: a large backlog is built first (no consumers), then drained by runs that are killed
+    /// while they release messages read back from disk, restarted each time, and finally drained to the end.
+    /// </summary>
+    [Test]
+    public void Journal_KilledDuringReleaseFromDisk_LosesNoAcceptedMessage()
+    {
+        const int Backlog = 30_000;
+        const int DrainKills = 8;
+        using var directory = new JournalTestDirectory();
+        string journal = Path.Combine(directory.Path, "journal");
+        var runs = new List<Run>();
+
+        // Fill: producers only, until the backlog is held (FullMode.Wait at capacity), then killed.
+        var fill = new Run("fill", Path.Combine(directory.Path, "fill.log"), Killed: true);
+        using (var process = StartHost(journal, fill, producers: 4, consumers: 0, capacity: Backlog))
+        {
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(120) && !process.HasExited && CountLines(fill.Log, "A ") < Backlog)
+            {
+                process.WaitForExit(100);
+            }
+
+            Assert.That(process.HasExited, Is.False, () => $"The fill run exited by itself: {process.StandardError.ReadToEnd()}");
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+
+        runs.Add(fill);
+        var rng = new Random(Seed + 1);
+        var killTimes = new List<int>();
+        for (int k = 0; k < DrainKills; k++)
+        {
+            int delay = rng.Next(50, 600);
+            var run = new Run($"d{k}", Path.Combine(directory.Path, $"d{k}.log"), Killed: true);
+            using var process = StartHost(journal, run, producers: 0, consumers: 2, capacity: Backlog, keep: true);
+            WaitForStart(run, process);
+            if (process.WaitForExit(delay))
+            {
+                Assert.Fail($"The drain host exited by itself in {run.Name}: {process.StandardError.ReadToEnd()}");
+            }
+
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            runs.Add(run);
+            killTimes.Add(delay);
+        }
+
+        var final = new Run("final", Path.Combine(directory.Path, "final.log"), Killed: false);
+        using (var process = StartHost(journal, final, producers: 0))
+        {
+            if (!process.WaitForExit(120_000))
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail("The final drain did not finish.");
+            }
+
+            Assert.That(process.ExitCode, Is.Zero, () => process.StandardError.ReadToEnd());
+        }
+
+        runs.Add(final);
+        var report = Verify(runs);
+        int releasedInKilledDrains = runs.Skip(1).Take(DrainKills).Sum(r => CountLines(r.Log, "D "));
+        TestContext.Out.WriteLine(
+            $"Crash test, kills during release from disk (seed {Seed + 1}): backlog {report.Accepted} accepted, {DrainKills} drain runs killed at " +
+            $"{string.Join(",", killTimes)} ms after the scheduler opened, {releasedInKilledDrains} releases from disk in them; {report.Deliveries} deliveries, " +
+            $"{report.Redelivered} redelivered after a kill (all in flight), {report.Recovered} recovered at restarts, {report.Lost} lost.");
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Accepted, Is.GreaterThanOrEqualTo(Backlog / 2), "Too small a backlog for the test to mean anything.");
+            Assert.That(releasedInKilledDrains, Is.GreaterThan(0), "No kill landed during release from disk.");
+            Assert.That(report.Failures, Is.Empty);
+            Assert.That(report.Lost, Is.Zero);
+            Assert.That(File.ReadAllText(final.Log), Does.Contain("E \n"), "The final run did not drain to the end.");
+        });
+    }
+
+    private static int CountLines(string path, string prefix) => ReadLines(path).Count(line => line.StartsWith(prefix, StringComparison.Ordinal));
+
     private static Report Verify(List<Run> runs)
     {
         var failures = new List<string>();
@@ -203,7 +282,7 @@ public class CrashTests
         }
     }
 
-    private static Process StartHost(string journal, Run run, int producers)
+    private static Process StartHost(string journal, Run run, int producers, int consumers = 2, int capacity = 4_000, bool keep = false)
     {
         string host = typeof(CrashTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "CrashHostPath").Value!;
         Assert.That(File.Exists(host), Is.True, $"Build tests/DuisPrioritiser.CrashHost first: {host} is missing.");
@@ -218,6 +297,13 @@ public class CrashTests
         start.ArgumentList.Add(run.Log);
         start.ArgumentList.Add(run.Name);
         start.ArgumentList.Add(producers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(consumers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (keep)
+        {
+            start.ArgumentList.Add("keep");
+        }
+
         return Process.Start(start)!;
     }
 
