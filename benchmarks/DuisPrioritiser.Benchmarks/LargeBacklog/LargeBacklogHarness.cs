@@ -6,7 +6,7 @@ using DuisPrioritiser.Release;
 namespace DuisPrioritiser.Benchmarks.LargeBacklog;
 
 /// <summary>
-/// A console measurement of large backlogs (issue 10), not a BenchmarkDotNet job: holding 10 million messages takes
+/// A console measurement of large backlogs, not a BenchmarkDotNet job: holding 10 million messages takes
 /// minutes and 20+ GB of disk, which BenchmarkDotNet's repeated iterations cannot afford. For each count it fills one
 /// scheduler through the raw-bytes intake (<c>EnqueueAsync(ReadOnlyMemory&lt;byte&gt;)</c>, as an HTTP intake does,
 /// every message with its own body and unique ids), then measures managed memory after a full blocking compacting

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace DuisPrioritiser.Tests.Journal;
 
 /// <summary>
-/// The journal as the backlog (issue 10, milestone 2): held messages are compact entries read back from their
+/// The journal as the backlog: held messages are compact entries read back from their
 /// segments on release; attempt counts and intake trace context are journaled; file-system failures are reported
 /// for what they are.
 /// </summary>
