@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
 
 namespace DuisPrioritiser.Duis;
 
@@ -62,59 +63,13 @@ public readonly struct DeviceId : IEquatable<DeviceId>, IComparable<DeviceId>, I
     /// <param name="text">The EUI-64 in DUIS form.</param>
     /// <param name="id">The device id, or the default on failure.</param>
     /// <returns><see langword="true"/> if <paramref name="text"/> is a valid EUI-64.</returns>
-    public static bool TryParse(ReadOnlySpan<char> text, out DeviceId id)
-    {
-        id = default;
-        if (text.Length != TextLength)
-        {
-            return false;
-        }
-
-        ulong value = 0;
-        for (int i = 0; i < TextLength; i += 3)
-        {
-            int high = HexValue(text[i]);
-            int low = HexValue(text[i + 1]);
-            if ((high | low) < 0 || (i + 2 < TextLength && text[i + 2] != '-'))
-            {
-                return false;
-            }
-
-            value = (value << 8) | (uint)((high << 4) | low);
-        }
-
-        id = new DeviceId(value);
-        return true;
-    }
+    public static bool TryParse(ReadOnlySpan<char> text, out DeviceId id) => TryParseCore(text, out id);
 
     /// <summary>Tries to create a device id from UTF-8 text such as <c>88-73-84-57-00-2F-96-1E</c>.</summary>
     /// <param name="utf8Text">The EUI-64 in DUIS form, as UTF-8 bytes.</param>
     /// <param name="id">The device id, or the default on failure.</param>
     /// <returns><see langword="true"/> if <paramref name="utf8Text"/> is a valid EUI-64.</returns>
-    public static bool TryParse(ReadOnlySpan<byte> utf8Text, out DeviceId id)
-    {
-        id = default;
-        if (utf8Text.Length != TextLength)
-        {
-            return false;
-        }
-
-        ulong value = 0;
-        for (int i = 0; i < TextLength; i += 3)
-        {
-            int high = HexValue((char)utf8Text[i]);
-            int low = HexValue((char)utf8Text[i + 1]);
-            if ((high | low) < 0 || (i + 2 < TextLength && utf8Text[i + 2] != (byte)'-'))
-            {
-                return false;
-            }
-
-            value = (value << 8) | (uint)((high << 4) | low);
-        }
-
-        id = new DeviceId(value);
-        return true;
-    }
+    public static bool TryParse(ReadOnlySpan<byte> utf8Text, out DeviceId id) => TryParseCore(utf8Text, out id);
 
     /// <summary>
     /// Tries to read one EUI-64 part of a DUIS request or response id (<c>originator : target : counter</c>).
@@ -125,29 +80,11 @@ public readonly struct DeviceId : IEquatable<DeviceId>, IComparable<DeviceId>, I
     /// <param name="id">The device id of that part.</param>
     /// <returns><see langword="true"/> if the id has the DUIS form and the part is a valid EUI-64.</returns>
     internal static bool TryReadIdPart(ReadOnlySpan<byte> utf8Id, int part, out DeviceId id)
-    {
-        utf8Id = utf8Id.Trim(" \t\r\n"u8);
-        if (utf8Id.Length < (2 * TextLength) + 3 || utf8Id[TextLength] != (byte)':' || utf8Id[(2 * TextLength) + 1] != (byte)':')
-        {
-            id = default;
-            return false;
-        }
-
-        return TryParse(utf8Id.Slice(part * (TextLength + 1), TextLength), out id);
-    }
+        => TryReadIdPartCore(utf8Id.Trim(" \t\r\n"u8), part, out id);
 
     /// <inheritdoc cref="TryReadIdPart(ReadOnlySpan{byte}, int, out DeviceId)"/>
     internal static bool TryReadIdPart(ReadOnlySpan<char> id, int part, out DeviceId device)
-    {
-        id = id.Trim(" \t\r\n");
-        if (id.Length < (2 * TextLength) + 3 || id[TextLength] != ':' || id[(2 * TextLength) + 1] != ':')
-        {
-            device = default;
-            return false;
-        }
-
-        return TryParse(id.Slice(part * (TextLength + 1), TextLength), out device);
-    }
+        => TryReadIdPartCore(id.Trim(" \t\r\n"), part, out device);
 
     /// <inheritdoc />
     public bool Equals(DeviceId other) => Value == other.Value;
@@ -218,7 +155,48 @@ public readonly struct DeviceId : IEquatable<DeviceId>, IComparable<DeviceId>, I
     /// <returns><see langword="true"/> if <paramref name="left"/> sorts last or they are equal.</returns>
     public static bool operator >=(DeviceId left, DeviceId right) => left.Value >= right.Value;
 
-    private static int HexValue(char c) => c switch
+    // One parser for UTF-16 and UTF-8 text: both are read a code unit at a time, and every valid character is ASCII.
+    private static bool TryParseCore<TChar>(ReadOnlySpan<TChar> text, out DeviceId id)
+        where TChar : unmanaged, IBinaryInteger<TChar>
+    {
+        id = default;
+        if (text.Length != TextLength)
+        {
+            return false;
+        }
+
+        ulong value = 0;
+        for (int i = 0; i < TextLength; i += 3)
+        {
+            int high = HexValue(int.CreateTruncating(text[i]));
+            int low = HexValue(int.CreateTruncating(text[i + 1]));
+            if ((high | low) < 0 || (i + 2 < TextLength && int.CreateTruncating(text[i + 2]) != '-'))
+            {
+                return false;
+            }
+
+            value = (value << 8) | (uint)((high << 4) | low);
+        }
+
+        id = new DeviceId(value);
+        return true;
+    }
+
+    private static bool TryReadIdPartCore<TChar>(ReadOnlySpan<TChar> id, int part, out DeviceId device)
+        where TChar : unmanaged, IBinaryInteger<TChar>
+    {
+        if (id.Length < (2 * TextLength) + 3
+            || int.CreateTruncating(id[TextLength]) != ':'
+            || int.CreateTruncating(id[(2 * TextLength) + 1]) != ':')
+        {
+            device = default;
+            return false;
+        }
+
+        return TryParseCore(id.Slice(part * (TextLength + 1), TextLength), out device);
+    }
+
+    private static int HexValue(int c) => c switch
     {
         >= '0' and <= '9' => c - '0',
         >= 'A' and <= 'F' => c - 'A' + 10,
