@@ -36,29 +36,12 @@ public class CrashTests
                 WaitForStart(run, process);
             }
 
-            if (process.WaitForExit(delay))
-            {
-                Assert.Fail($"The host exited by itself in {run.Name}: {process.StandardError.ReadToEnd()}");
-            }
-
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
+            KillAfter(run, process, delay);
             runs.Add(run);
             killTimes.Add(delay);
         }
 
-        var final = new Run("final", Path.Combine(directory.Path, "final.log"), Killed: false);
-        using (var process = StartHost(journal, final, producers: 0))
-        {
-            if (!process.WaitForExit(60_000))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail("The final drain did not finish.");
-            }
-
-            Assert.That(process.ExitCode, Is.Zero, () => process.StandardError.ReadToEnd());
-        }
-
+        var final = DrainToTheEnd(journal, directory.Path, TimeSpan.FromSeconds(60));
         runs.Add(final);
         var report = Verify(runs);
         TestContext.Out.WriteLine(
@@ -111,29 +94,12 @@ public class CrashTests
             var run = new Run($"d{k}", Path.Combine(directory.Path, $"d{k}.log"), Killed: true);
             using var process = StartHost(journal, run, producers: 0, consumers: 2, capacity: Backlog, keep: true);
             WaitForStart(run, process);
-            if (process.WaitForExit(delay))
-            {
-                Assert.Fail($"The drain host exited by itself in {run.Name}: {process.StandardError.ReadToEnd()}");
-            }
-
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
+            KillAfter(run, process, delay);
             runs.Add(run);
             killTimes.Add(delay);
         }
 
-        var final = new Run("final", Path.Combine(directory.Path, "final.log"), Killed: false);
-        using (var process = StartHost(journal, final, producers: 0))
-        {
-            if (!process.WaitForExit(120_000))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail("The final drain did not finish.");
-            }
-
-            Assert.That(process.ExitCode, Is.Zero, () => process.StandardError.ReadToEnd());
-        }
-
+        var final = DrainToTheEnd(journal, directory.Path, TimeSpan.FromSeconds(120));
         runs.Add(final);
         var report = Verify(runs);
         int releasedInKilledDrains = runs.Skip(1).Take(DrainKills).Sum(r => CountLines(r.Log, "D "));
@@ -149,6 +115,33 @@ public class CrashTests
             Assert.That(report.Lost, Is.Zero);
             Assert.That(File.ReadAllText(final.Log), Does.Contain("E \n"), "The final run did not drain to the end.");
         });
+    }
+
+    /// <summary>Lets the host run for <paramref name="delayMs"/>, then kills it (it must not have exited by itself).</summary>
+    private static void KillAfter(Run run, Process process, int delayMs)
+    {
+        if (process.WaitForExit(delayMs))
+        {
+            Assert.Fail($"The host exited by itself in {run.Name}: {process.StandardError.ReadToEnd()}");
+        }
+
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+    }
+
+    /// <summary>Runs a host without producers until it has released everything the journal holds.</summary>
+    private static Run DrainToTheEnd(string journal, string directory, TimeSpan timeout)
+    {
+        var final = new Run("final", Path.Combine(directory, "final.log"), Killed: false);
+        using var process = StartHost(journal, final, producers: 0);
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("The final drain did not finish.");
+        }
+
+        Assert.That(process.ExitCode, Is.Zero, () => process.StandardError.ReadToEnd());
+        return final;
     }
 
     private static int CountLines(string path, string prefix) => ReadLines(path).Count(line => line.StartsWith(prefix, StringComparison.Ordinal));
