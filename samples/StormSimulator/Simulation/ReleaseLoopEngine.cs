@@ -29,6 +29,9 @@ internal static class ReleaseLoopEngine
     /// <summary>How far past the trace's end virtual time may run before the run is declared stuck.</summary>
     private static readonly long s_overrunTicks = TimeSpan.TicksPerDay;
 
+    /// <summary>How long (wall clock) a run with nothing left to wait for gives the release loop to show a late continuation before it is declared stuck.</summary>
+    private static readonly TimeSpan s_stragglerGrace = TimeSpan.FromSeconds(10);
+
     /// <summary>Runs policy <paramref name="name"/> (StrictPriority or Default) through the trace in push mode.</summary>
     /// <param name="name">The policy.</param>
     /// <param name="trace">The arrivals.</param>
@@ -106,91 +109,101 @@ internal static class ReleaseLoopEngine
         int next = 0;
         var lastProgress = TimeSpan.Zero;
 
-        while (backEnd.HandledDistinct + sink.Count < n || backEnd.Running > 0 || loop.ActiveCount > 0)
+        try
         {
-            Settle(loop, scheduler, clock, backEnd, label);
-            long now = clock.Ticks;
-            if (scheduler.Mode != mode)
+            while (backEnd.HandledDistinct + sink.Count < n || backEnd.Running > 0 || loop.ActiveCount > 0)
             {
-                mode = scheduler.Mode;
-                modeChanges.Add((now, mode.Value.ToString()));
-            }
-
-            long t = clock.NextDue();
-            if (next < n)
-            {
-                t = Math.Min(t, arrivals[next]);
-            }
-
-            if (outage is not null)
-            {
-                if (outage.StartTicks > now)
+                Settle(loop, scheduler, clock, backEnd, label);
+                long now = clock.Ticks;
+                if (scheduler.Mode != mode)
                 {
-                    t = Math.Min(t, outage.StartTicks);
+                    mode = scheduler.Mode;
+                    modeChanges.Add((now, mode.Value.ToString()));
                 }
 
-                if (outage.EndTicks > now)
+                long t = clock.NextDue();
+                if (next < n)
                 {
-                    t = Math.Min(t, outage.EndTicks);
-                }
-            }
-
-            if (t == long.MaxValue || t > deadline)
-            {
-                throw new InvalidOperationException($"{label}: stuck at virtual t = {TimeSpan.FromTicks(now)}: {scheduler.Count:N0} held, {backEnd.HandledDistinct:N0} handled, {sink.Count} dead-lettered, {loop.ActiveCount} in flight, breaker {loop.Gate.State}.");
-            }
-
-            while (nextSample <= t)
-            {
-                samples.Add(backEnd.HeldByLevel());
-                nextSample += sampleTicks;
-            }
-
-            clock.AdvanceTo(t);
-            steps++;
-            while (next < n && arrivals[next] <= t)
-            {
-                backEnd.OnArrived(next);
-                if (!scheduler.TryEnqueue(trace.Messages[next]))
-                {
-                    throw new InvalidOperationException($"{label}: the scheduler refused message {next} ({scheduler.Count:N0} held).");
+                    t = Math.Min(t, arrivals[next]);
                 }
 
-                next++;
+                if (outage is not null)
+                {
+                    if (outage.StartTicks > now)
+                    {
+                        t = Math.Min(t, outage.StartTicks);
+                    }
+
+                    if (outage.EndTicks > now)
+                    {
+                        t = Math.Min(t, outage.EndTicks);
+                    }
+                }
+
+                if (t == long.MaxValue && AwaitsStragglers(loop, scheduler, clock, backEnd))
+                {
+                    // Settle saw the loop parked while a thread-pool thread was still running its continuation (it
+                    // was woken, but had not yet taken the message, started the call or set its timer): not stuck.
+                    continue;
+                }
+
+                if (t == long.MaxValue || t > deadline)
+                {
+                    throw new InvalidOperationException($"{label}: stuck at virtual t = {TimeSpan.FromTicks(now)}: {scheduler.Count:N0} held, {backEnd.HandledDistinct:N0} handled, {sink.Count} dead-lettered, {loop.ActiveCount} in flight, breaker {loop.Gate.State}; no timer, call or release for {s_stragglerGrace.TotalSeconds:0} s of wall-clock time.");
+                }
+
+                while (nextSample <= t)
+                {
+                    samples.Add(backEnd.HeldByLevel());
+                    nextSample += sampleTicks;
+                }
+
+                clock.AdvanceTo(t);
+                steps++;
+                while (next < n && arrivals[next] <= t)
+                {
+                    backEnd.OnArrived(next);
+                    if (!scheduler.TryEnqueue(trace.Messages[next]))
+                    {
+                        throw new InvalidOperationException($"{label}: the scheduler refused message {next} ({scheduler.Count:N0} held).");
+                    }
+
+                    next++;
+                }
+
+                if (progress is not null && (steps & 0xFF) == 0 && wall.Elapsed - lastProgress > TimeSpan.FromSeconds(5))
+                {
+                    lastProgress = wall.Elapsed;
+                    progress($"{label,-28} {backEnd.HandledDistinct * 100.0 / n,5:0.0}% handled, virtual t = {t / (double)TimeSpan.TicksPerSecond,7:0} s, {scheduler.Count,9:N0} held, breaker {loop.Gate.State}, {wall.Elapsed.TotalSeconds,5:0.0} s");
+                }
+            }
+        }
+        catch (Exception failure)
+        {
+            // Stop the loop with the clock still moving before the exception leaves: disposing the provider stops
+            // the hosted loop, whose shutdown waits on this virtual clock (the shutdown time-out, calls in flight),
+            // and would otherwise hang with nothing advancing it, hiding this exception.
+            stage = "failed: " + failure.Message;
+            try
+            {
+                await StopDrivingClockAsync(hosted, loop, scheduler, clock, backEnd, label, TimeSpan.FromSeconds(30));
+            }
+            catch (Exception stopFailure)
+            {
+                throw new AggregateException(failure, stopFailure);
+            }
+            finally
+            {
+                stage = "stopped";
             }
 
-            if (progress is not null && (steps & 0xFF) == 0 && wall.Elapsed - lastProgress > TimeSpan.FromSeconds(5))
-            {
-                lastProgress = wall.Elapsed;
-                progress($"{label,-28} {backEnd.HandledDistinct * 100.0 / n,5:0.0}% handled, virtual t = {t / (double)TimeSpan.TicksPerSecond,7:0} s, {scheduler.Count,9:N0} held, breaker {loop.Gate.State}, {wall.Elapsed.TotalSeconds,5:0.0} s");
-            }
+            throw;
         }
 
         stage = "stopping";
         samples.Add(backEnd.HeldByLevel());
         long breakerOpenings = loop.Gate.OpenedCount;
-        for (int i = hosted.Length - 1; i >= 0; i--)
-        {
-            // Shutdown waits on the virtual clock too (the shutdown time-out): keep time moving until it has finished.
-            var stop = hosted[i].StopAsync(CancellationToken.None);
-            for (int step = 0; !stop.IsCompleted; step++)
-            {
-                steps++;
-                Settle(loop, scheduler, clock, backEnd, label);
-                long due = clock.NextDue();
-                if (!stop.IsCompleted && due != long.MaxValue && step < 10_000)
-                {
-                    clock.AdvanceTo(due);
-                }
-                else if (!stop.IsCompleted)
-                {
-                    Thread.Sleep(1);
-                }
-            }
-
-            await stop;
-        }
-
+        await StopDrivingClockAsync(hosted, loop, scheduler, clock, backEnd, label, Timeout.InfiniteTimeSpan);
         stage = "stopped";
 
         var waits = backEnd.WaitTicks;
@@ -240,6 +253,69 @@ internal static class ReleaseLoopEngine
                 Duplicates = backEnd.Duplicates,
             },
         };
+    }
+
+    /// <summary>
+    /// Stops the hosted services in reverse order, moving the clock to each next timer while a stop waits on it (the
+    /// shutdown time-out, calls in flight). Gives up after <paramref name="limit"/> of wall-clock time (infinite: never).
+    /// </summary>
+    private static async Task StopDrivingClockAsync(IHostedService[] hosted, ResponseReleaseService loop, ResponseReleaseScheduler scheduler, VirtualClock clock, SimulatedBackEnd backEnd, string label, TimeSpan limit)
+    {
+        var wall = Stopwatch.StartNew();
+        for (int i = hosted.Length - 1; i >= 0; i--)
+        {
+            var stop = hosted[i].StopAsync(CancellationToken.None);
+            for (int step = 0; !stop.IsCompleted; step++)
+            {
+                if (limit != Timeout.InfiniteTimeSpan && wall.Elapsed > limit)
+                {
+                    throw new TimeoutException($"{label}: the release loop did not stop within {limit.TotalSeconds:0} s of wall-clock time.");
+                }
+
+                Settle(loop, scheduler, clock, backEnd, label);
+                long due = clock.NextDue();
+                if (!stop.IsCompleted && due != long.MaxValue && step < 10_000)
+                {
+                    clock.AdvanceTo(due);
+                }
+                else if (!stop.IsCompleted)
+                {
+                    Thread.Sleep(1);
+                }
+            }
+
+            await stop;
+        }
+    }
+
+    /// <summary>
+    /// Called when no timer is pending and no arrival or outage edge is left although messages are unhandled: waits
+    /// (up to <see cref="s_stragglerGrace"/> of wall-clock time) for a late continuation of the release loop to
+    /// show itself — a timer set, a call started, a message taken or returned.
+    /// </summary>
+    /// <returns><see langword="true"/> when something changed (the run goes on); <see langword="false"/> when the run is stuck.</returns>
+    /// <remarks>
+    /// <see cref="Settle"/> cannot see a continuation that a thread-pool thread has dequeued and is still running
+    /// (it is neither queued nor has it changed anything yet; on a loaded machine its thread may be preempted for
+    /// milliseconds), so it can report the loop parked just after a wake-up. Mid-run that only lets the clock move on
+    /// a little early; with nothing left to move to, it would read as a stall.
+    /// </remarks>
+    private static bool AwaitsStragglers(ResponseReleaseService loop, ResponseReleaseScheduler scheduler, VirtualClock clock, SimulatedBackEnd backEnd)
+    {
+        var before = (backEnd.Calls, scheduler.Count, clock.Scheduled, loop.ActiveCount, backEnd.Running, loop.Limiter.InFlight, loop.LoopIterations);
+        var wall = Stopwatch.StartNew();
+        while (wall.Elapsed < s_stragglerGrace)
+        {
+            if (clock.NextDue() != long.MaxValue
+                || (backEnd.Calls, scheduler.Count, clock.Scheduled, loop.ActiveCount, backEnd.Running, loop.Limiter.InFlight, loop.LoopIterations) != before)
+            {
+                return true;
+            }
+
+            Thread.Sleep(1);
+        }
+
+        return false;
     }
 
     /// <summary>
