@@ -75,15 +75,7 @@ internal static class MarkdownReportWriter
         var targets = result.EvaluateTargets();
         if (targets.Count > 0)
         {
-            md.AppendLine();
-            md.AppendLine("## Targets (Default policy)");
-            md.AppendLine();
-            md.AppendLine("| Target | Measured | Met |");
-            md.AppendLine("| --- | --- | :---: |");
-            foreach (var t in targets)
-            {
-                md.AppendLine($"| {t.Target} | {t.Measured} | {(t.Met ? "yes" : "**no**")} |");
-            }
+            AppendTargets(md, "Targets (Default policy)", targets);
         }
 
         md.AppendLine();
@@ -104,4 +96,18 @@ internal static class MarkdownReportWriter
     private static string Bound(double? seconds) => seconds is { } s ? Invariant($"max wait {s:0} s") : "unbounded";
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Appends a "Target | Measured | Met" table under a level-2 heading (shared with the outage report).</summary>
+    internal static void AppendTargets(StringBuilder md, string heading, IEnumerable<TargetResult> targets)
+    {
+        md.AppendLine();
+        md.AppendLine($"## {heading}");
+        md.AppendLine();
+        md.AppendLine("| Target | Measured | Met |");
+        md.AppendLine("| --- | --- | :---: |");
+        foreach (var t in targets)
+        {
+            md.AppendLine($"| {t.Target} | {t.Measured} | {(t.Met ? "yes" : "**no**")} |");
+        }
+    }
 }

@@ -55,16 +55,7 @@ internal static class OutageReportWriter
             }
         }
 
-        var targets = EvaluateTargets(result);
-        md.AppendLine();
-        md.AppendLine("## Targets");
-        md.AppendLine();
-        md.AppendLine("| Target | Measured | Met |");
-        md.AppendLine("| --- | --- | :---: |");
-        foreach (var t in targets)
-        {
-            md.AppendLine($"| {t.Target} | {t.Measured} | {(t.Met ? "yes" : "**no**")} |");
-        }
+        MarkdownReportWriter.AppendTargets(md, "Targets", EvaluateTargets(result));
 
         md.AppendLine();
         md.AppendLine("## Chart");

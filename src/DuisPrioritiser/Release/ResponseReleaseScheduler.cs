@@ -358,9 +358,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         if (outcome == ReleaseOutcome.Returned)
         {
             // Held compactly again when the journal is the backlog (read back from its record on the next release).
-            var entry = message.Locator != 0
-                ? new QueuedEntry(null, message.EnqueuedTimestamp, message.Token, message.Attempts + 1, message.Locator)
-                : new QueuedEntry(message.Message, message.EnqueuedTimestamp, message.Token, message.Attempts + 1);
+            var entry = QueuedEntry.Hold(message.Message, message.EnqueuedTimestamp, message.Token, message.Attempts + 1, message.Locator);
             _backlog.Return((int)message.Level, entry);
             _gate.AddHeld();
             _gate.NotifyReaders();
@@ -481,7 +479,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         _intake.Stamp(message, timestamp);
         message.CaptureIntakeTraceContext();
-        _release.Hold((int)level, message.AlertCode, locator != 0 ? new QueuedEntry(null, timestamp, token, 0, locator) : new QueuedEntry(message, timestamp, token), message);
+        _release.Hold((int)level, message.AlertCode, QueuedEntry.Hold(message, timestamp, token, 0, locator), message);
         _recovery.OnArrival(_gate.Held, timestamp);
         _metrics.Enqueued(level, message.Kind);
         _gate.NotifyReaders();

@@ -170,7 +170,7 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
             if ((!_lanes.IsEmpty && _lanes.TryTakeDue((int)level, _recovery.Mode, now, out var entry))
                 || _backlog.TryTake((int)level, out entry))
             {
-                if (entry.Message is null && !TryRead(ref entry, level))
+                if (!HasMessage(ref entry, level))
                 {
                     continue;
                 }
@@ -206,7 +206,7 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
         long now = _timeProvider.GetTimestamp();
         for (int level = 0; level < PriorityLevels.Count; level++)
         {
-            if (_backlog.TryTake(level, out var entry) && (entry.Message is not null || TryRead(ref entry, (PriorityLevel)level)))
+            if (_backlog.TryTake(level, out var entry) && HasMessage(ref entry, (PriorityLevel)level))
             {
                 message = Release(entry, (PriorityLevel)level, now);
                 return true;
@@ -215,7 +215,7 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
 
         while (_lanes.TryTakeAny(out var held, out var heldLevel))
         {
-            if (held.Message is not null || TryRead(ref held, heldLevel))
+            if (HasMessage(ref held, heldLevel))
             {
                 message = Release(held, heldLevel, now);
                 return true;
@@ -356,6 +356,10 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
         Metrics?.Released(level, entry.Message!.Kind, wait);
         return new ReleasedMessage(entry.Message!, level, wait, entry.Token, entry.EnqueuedTimestamp, entry.Attempts, entry.Locator);
     }
+
+    /// <summary>Makes sure <paramref name="entry"/> carries its message: in memory it does; a compact entry's is read back.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool HasMessage(ref QueuedEntry entry, PriorityLevel level) => entry.Message is not null || TryRead(ref entry, level);
 
     /// <summary>
     /// Reads a compact entry's message back from the journal. A message that cannot be read (its record is damaged,

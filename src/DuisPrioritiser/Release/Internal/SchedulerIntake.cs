@@ -52,7 +52,7 @@ internal sealed class SchedulerIntake
     public bool Deduplicates => _duplicates is not null;
 
     /// <summary>Gets how many recovered messages are worth seeding the duplicate window with (it remembers no more).</summary>
-    public int SeedCapacity => _duplicates is null ? 0 : _seedCapacity;
+    public int SeedCapacity => _seedCapacity;
 
     public long DuplicatesSuppressed => _duplicates?.SuppressedCount ?? 0;
 

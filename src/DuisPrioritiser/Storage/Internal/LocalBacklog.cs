@@ -59,6 +59,7 @@ internal sealed class LocalBacklog
     }
 
     /// <summary>Gets a value indicating whether <paramref name="level"/> releases fairly between flows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsFair(int level) => (_fairMask & (1 << level)) != 0;
 
     /// <summary>Gets the number of returned messages waiting in the lanes.</summary>
@@ -70,13 +71,13 @@ internal sealed class LocalBacklog
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(int level, in QueuedEntry entry, DuisMessage? message = null)
     {
-        if ((_fairMask & (1 << level)) == 0)
+        if (IsFair(level))
         {
-            _queue.Enqueue(level, entry);
+            _fair[level]!.Enqueue(FlowKeyOf(entry.Message ?? message), entry, entry.EnqueuedTimestamp);
         }
         else
         {
-            _fair[level]!.Enqueue(FlowKeyOf(entry.Message ?? message), entry, entry.EnqueuedTimestamp);
+            _queue.Enqueue(level, entry);
         }
     }
 
@@ -111,7 +112,7 @@ internal sealed class LocalBacklog
             return true;
         }
 
-        return (_fairMask & (1 << level)) == 0 ? _queue.TryDequeue(level, out entry) : _fair[level]!.TryDequeue(out entry);
+        return IsFair(level) ? _fair[level]!.TryDequeue(out entry) : _queue.TryDequeue(level, out entry);
     }
 
     /// <summary>Puts a released message back at the front of its level, in original order.</summary>
@@ -124,7 +125,7 @@ internal sealed class LocalBacklog
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long GetCount(int level)
     {
-        long count = (_fairMask & (1 << level)) == 0 ? _queue.GetCount(level) : _fair[level]!.Count;
+        long count = IsFair(level) ? _fair[level]!.Count : _queue.GetCount(level);
         return Volatile.Read(ref _returned) == 0 ? count : count + _lanes[level].Count;
     }
 
@@ -149,7 +150,7 @@ internal sealed class LocalBacklog
             found = true;
         }
 
-        if ((_fairMask & (1 << level)) != 0)
+        if (IsFair(level))
         {
             if (_fair[level]!.TryGetOldestTimestamp(out long fair))
             {

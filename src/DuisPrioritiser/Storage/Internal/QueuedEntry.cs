@@ -15,6 +15,16 @@ namespace DuisPrioritiser.Storage.Internal;
 /// </remarks>
 internal readonly record struct QueuedEntry(DuisMessage? Message, long EnqueuedTimestamp, long Token = 0, int Attempts = 0, long Locator = 0)
 {
+    /// <summary>The entry to hold for <paramref name="message"/>: compact (no envelope) when the journal holds it at <paramref name="locator"/>, else with the envelope.</summary>
+    /// <param name="message">The envelope.</param>
+    /// <param name="enqueuedTimestamp">When it was first enqueued.</param>
+    /// <param name="token">Its store id.</param>
+    /// <param name="attempts">How many of its releases were returned.</param>
+    /// <param name="locator">Where the journal holds its record, or 0.</param>
+    /// <returns>The entry.</returns>
+    public static QueuedEntry Hold(DuisMessage message, long enqueuedTimestamp, long token, int attempts, long locator)
+        => new(locator != 0 ? null : message, enqueuedTimestamp, token, attempts, locator);
+
     /// <summary>Gets a value indicating whether this is a held entry (not a default value).</summary>
     public bool IsHeld => Message is not null || Locator != 0;
 }
