@@ -30,7 +30,15 @@ public sealed class DashboardBrowserTests
     [Test]
     public async Task Dashboard_DuringAFlood_NumbersMoveAndThenMatchTheSnapshot()
     {
-        Assert.That(File.Exists(Chromium), Is.True, $"the browser test needs Debian's chromium at {Chromium} (apt-get install chromium; .ci/run installs it)");
+        string missing = $"the browser test needs Debian's chromium at {Chromium} (apt-get install chromium; .ci/run installs it)";
+        if (!File.Exists(Chromium) && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            // Outside CI a machine without the browser ignores the test with the hint, as the PostgreSQL tests do without
+            // a server; in CI (.ci/run sets CI=true and installs chromium) a missing browser fails it.
+            Assert.Ignore(missing);
+        }
+
+        Assert.That(File.Exists(Chromium), Is.True, missing);
 
         // Nothing may be downloaded: no browser, no driver update.
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
