@@ -115,7 +115,7 @@ internal sealed class AlertCodeLanes
         // A lane whose code is no longer limited keeps draining what it holds, without buckets.
         foreach (var lane in existing)
         {
-            if (!kept.Contains(lane.Code) && lane.HasAny)
+            if (!lanes.Contains(lane) && lane.HasAny)
             {
                 lane.SetBuckets(null, null);
                 lanes.Add(lane);
@@ -134,7 +134,32 @@ internal sealed class AlertCodeLanes
         }
 
         lane.Queues[level].Enqueue(entry);
+
+        // A retune that ran between the lookup above and this enqueue may have dropped the lane (it held nothing when
+        // the new set was built): put it back, or what was just held would sit where no reader looks.
+        if (Array.IndexOf(Volatile.Read(ref _set).Lanes, lane) < 0)
+        {
+            Readopt(lane);
+        }
+
         return true;
+    }
+
+    private void Readopt(Lane lane)
+    {
+        lock (_retuneGate)
+        {
+            var current = Volatile.Read(ref _set);
+            if (Array.IndexOf(current.Lanes, lane) < 0)
+            {
+                if (!current.ByCode.ContainsKey(lane.Code))
+                {
+                    lane.SetBuckets(null, null); // its code is no longer limited: drain what it holds
+                }
+
+                Volatile.Write(ref _set, new LaneSet([.. current.Lanes, lane]));
+            }
+        }
     }
 
     /// <summary>Takes the head of a lane of <paramref name="level"/> whose code has a token due, charging the token.</summary>
@@ -254,7 +279,8 @@ internal sealed class AlertCodeLanes
     {
         public Lane[] Lanes { get; } = lanes;
 
-        public FrozenDictionary<DuisCode, Lane> ByCode { get; } = lanes.ToFrozenDictionary(static lane => lane.Code);
+        // New holds go to the first lane of a code; a lane re-adopted after a retune race may share its code and only drains.
+        public FrozenDictionary<DuisCode, Lane> ByCode { get; } = lanes.GroupBy(static lane => lane.Code).ToFrozenDictionary(static g => g.Key, static g => g.First());
     }
 
     private sealed class Lane
