@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -11,36 +10,53 @@ namespace DuisPrioritiser.Queueing.Internal;
 /// </summary>
 /// <remarks>
 /// <para><b>Why hand-written.</b> No library type gives a lock-free round robin over many FIFOs with O(1) counts. It is
-/// built from the same lock-free <see cref="LevelQueue{T}"/> as the plain levels (one per bucket, one ring of active
-/// bucket ids, one arrival log), plus interlocked counters.</para>
+/// built from the same lock-free <see cref="LevelQueue{T}"/> as the plain levels (a ring of turns, an arrival log, and
+/// a queue per bucket that ever holds more than one item), plus one interlocked word per bucket.</para>
 /// <para><b>Scheduling.</b> A flow key is hashed (seeded per instance, so no fixed set of devices always collides) into
 /// one of <see cref="BucketCount"/> buckets, allocated on first use, so memory is bounded whatever the number of
-/// devices; flows that share a bucket share its turn and stay FIFO among themselves. The <em>active ring</em> holds the
-/// id of every bucket that has items, exactly once. A consumer pops an id, which makes it the bucket's only consumer,
-/// takes the bucket's oldest item, and pushes the id back to the ring's tail if the bucket still has items: every
-/// active flow releases one message per round. That is deficit round robin with a quantum of one message: every
-/// message costs the back-end one handler call, so counting in messages (not bytes) is the fair measure, and with the
-/// quantum equal to the cost the deficit is always spent at once, so no deficit counter is kept. A larger quantum
-/// would let a noisy flow release that many messages in a row ahead of a light flow's one.</para>
-/// <para><b>Memory ordering.</b> A producer (1) enqueues its item in the bucket, (2) appends its arrival record,
-/// (3) increments the level count, and (4) increments the bucket's count, pushing the bucket id only when that moves
-/// the count from 0 to 1. A consumer that popped the id (5) dequeues from the bucket, (6) writes the bucket's dequeued
-/// position (only the owner writes it), (7) decrements the level count, and (8) decrements the bucket's count, pushing
-/// the id back if it is still above 0. (4) and (8) are interlocked (full fences) on one word, so exactly one of a
-/// racing producer and consumer sees the count cross zero and pushes: a bucket with items is always in the ring or
-/// owned, never both and never twice. The item (1) is published before the count (4) that leads a consumer to it, so
-/// (5) always finds it. The level count is raised before an item can be taken and lowered after, so it is never
-/// negative and may briefly include an item being published, like <see cref="LevelQueue{T}"/>'s.</para>
+/// devices; flows that share a bucket share its turn and stay FIFO among themselves. The <em>ring of turns</em> holds
+/// one <em>turn</em> for every bucket that has items, exactly one: the bucket's id and its oldest item itself. Its
+/// later items wait in the bucket's own queue. A consumer pops a turn, which makes it the bucket's only consumer, keeps
+/// the turn's item, and if the bucket has more, moves the next one from the bucket's queue into a new turn at the
+/// ring's tail: every active flow releases one message per round. That is deficit round robin with a quantum of one
+/// message: every message costs the back-end one handler call, so counting in messages (not bytes) is the fair
+/// measure, and with the quantum equal to the cost the deficit is always spent at once, so no deficit counter is kept.
+/// A larger quantum would let a noisy flow release that many messages in a row ahead of a light flow's one.</para>
+/// <para><b>Why turns carry the item.</b> Most flows hold one message at a time (a device sends an alert now and then):
+/// their message goes straight into the ring and out again, and the bucket's queue (its own cache lines, often cold
+/// with thousands of devices) is never touched. Only a flow with a backlog uses its queue.</para>
+/// <para><b>The bucket word.</b> One 64-bit word per bucket, changed only by interlocked adds: the high half counts the
+/// items ever enqueued to the bucket (mod 2^32, the next item's <em>position</em>), the low half the items it holds.
+/// A producer adds one to both and reads the old value: its position, and whether the bucket was empty. A consumer
+/// subtracts one from the held count after taking a turn's item (the count is at least one, so nothing borrows from the
+/// high half). Items taken = enqueued - held, read from the same word.</para>
+/// <para><b>Memory ordering.</b> A producer (1) adds to the bucket word, (2) appends its arrival record, (3) makes the
+/// item takeable: as a new turn if (1) found the bucket empty, else at the tail of the bucket's queue. A consumer that
+/// popped a turn (4) subtracts from the word and, if items remain, (5) takes the next from the bucket's queue and
+/// (6) pushes it as the bucket's next turn. (1) and (4) are interlocked on one word, so exactly one of a racing producer
+/// and consumer sees the count cross zero: the producer makes a turn, or the consumer moves the producer's item into
+/// one. A bucket with items therefore has exactly one turn, in the ring or owned. At (5) the item counted at (1) may
+/// not be in the queue yet (its producer is between (1) and (3)); the consumer waits for it, as
+/// <see cref="LevelQueue{T}"/>'s consumers wait for a claimed slot to be published: a few instructions, unless the
+/// producer is descheduled (the wait then yields the processor). This is the one place a consumer depends on another
+/// thread's progress; no lock is taken anywhere.</para>
+/// <para><b>Count.</b> Records appended to the log minus turns popped from the ring: each item appends one record
+/// before it is takeable (2 before 3) and leaves through exactly one turn, so the count is exact whenever no operation
+/// is mid-way, never negative, and may briefly include an item being published, like <see cref="LevelQueue{T}"/>'s.
+/// No counter is touched per message for it.</para>
 /// <para><b>Oldest enqueue time (the drain policy's maximum waits).</b> A fair level's oldest item is not at one head:
 /// it is the head of whichever flow has waited longest (often the noisy one). The level keeps an <em>arrival log</em>,
-/// a FIFO of (bucket, position in the bucket, timestamp) records appended at intake in arrival order. A record is
-/// finished once its bucket's dequeued position has passed its position. The oldest held item is the first unfinished
-/// record: finished records are trimmed from the log's head, two after each dequeue and all of them when the oldest
-/// time is read, each record once, so the cost is O(1) amortised per message. One trimmer at a time (a try-flag, never
-/// waited for); a reader that finds another trimming reads the head as it is, which can only be older than the truth,
-/// so a level may look overdue a moment early but never late. The log holds at most the records since the oldest
-/// held item arrived, which is what a FIFO level would hold anyway. Producers racing on one bucket may take positions
-/// in one order and enqueue in the other; the two items' timestamps are then those of concurrent arrivals.</para>
+/// a FIFO of (bucket, position, timestamp) records appended at intake in arrival order. A record is finished once its
+/// bucket's taken count has passed its position. The oldest held item is the first unfinished record. One trimmer at a
+/// time (a try-flag, never waited for) removes finished records from the log's head and publishes the head it stops
+/// at (its key and timestamp). A take checks, with two plain reads, whether that published head is now finished and
+/// only then trims (at most two records); reading the oldest time checks the same and trims all finished records. Each
+/// record is trimmed once: O(1) amortised per message, and usually no atomic operation at all (the oldest item is
+/// rarely the one just taken). A reader that finds another trimming reads the published head as it is, which is a
+/// finished or the first unfinished record: never later than the truth, so a level may look overdue a moment early
+/// but never late. The log holds at most the records since the oldest held item arrived, which is what a FIFO level
+/// would hold anyway. Producers racing on one bucket may take positions in one order and enqueue in the other; the two
+/// items' timestamps are then those of concurrent arrivals.</para>
 /// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
 internal sealed class FairLevelQueue<T>
@@ -56,12 +72,24 @@ internal sealed class FairLevelQueue<T>
 
     private const ulong GoldenRatio = 0x9E3779B97F4A7C15UL;
 
+    /// <summary>Added to a bucket word by a producer: one more enqueued (high half), one more held (low half).</summary>
+    private const long OneMore = (1L << 32) + 1;
+
+    /// <summary>The published head key when the trimmer found the log empty (or its head record not yet published).</summary>
+    private const long NoHead = -1;
+
     private readonly Bucket?[] _buckets;
     private readonly int _shift;
     private readonly ulong _seed;
-    private readonly LevelQueue<int> _active = new();
+    private readonly LevelQueue<Turn> _turns = new();
     private readonly LevelQueue<Arrival> _arrivals = new();
-    private PaddedCounter _count;
+
+    /// <summary>The key of the log's head record as the trimmer last left it, or <see cref="NoHead"/>.</summary>
+    private long _headKey = NoHead;
+
+    /// <summary>The timestamp of that record, or <see cref="long.MaxValue"/> with <see cref="NoHead"/>.</summary>
+    private long _headTimestamp = long.MaxValue;
+
     private int _trimming;
 
     /// <summary>Initialises a fair level.</summary>
@@ -81,10 +109,22 @@ internal sealed class FairLevelQueue<T>
     public int BucketCount => _buckets.Length;
 
     /// <summary>Gets the number of items held (exact whenever no operation is mid-way; never negative).</summary>
-    public long Count => Volatile.Read(ref _count.Value);
+    public long Count
+    {
+        get
+        {
+            // Taken before appended: both only grow, and every taken item was appended first.
+            long taken = _turns.HeadPosition;
+            long count = _arrivals.TailPosition - taken;
+            return count > 0 ? count : 0;
+        }
+    }
 
     /// <summary>Gets the number of records in the arrival log (finished ones not yet trimmed included), for tests.</summary>
     internal long ArrivalLogLength => _arrivals.Count;
+
+    /// <summary>Gets the number of buckets whose own queue has been allocated (flows that held two or more items at once), for tests.</summary>
+    internal int QueuedBucketCount => _buckets.Count(b => b is { Items: not null });
 
     /// <summary>Gets the bucket of <paramref name="flowKey"/>.</summary>
     /// <param name="flowKey">The flow key.</param>
@@ -100,13 +140,15 @@ internal sealed class FairLevelQueue<T>
     {
         int index = BucketOf(flowKey);
         var bucket = Volatile.Read(ref _buckets[index]) ?? CreateBucket(index);
-        long position = Interlocked.Increment(ref bucket.Enqueued) - 1;
-        bucket.Items.Enqueue(item);
-        _arrivals.Enqueue(new Arrival(index, position, timestamp));
-        Interlocked.Increment(ref _count.Value);
-        if (Interlocked.Increment(ref bucket.Count) == 1)
+        long before = Interlocked.Add(ref bucket.Word, OneMore) - OneMore;
+        _arrivals.Enqueue(new Arrival(((long)index << 32) | (uint)(before >> 32), timestamp));
+        if ((uint)before == 0)
         {
-            _active.Enqueue(index);
+            _turns.Enqueue(new Turn(index, item));
+        }
+        else
+        {
+            (Volatile.Read(ref bucket.Items) ?? bucket.CreateItems()).Enqueue(item);
         }
     }
 
@@ -115,31 +157,26 @@ internal sealed class FairLevelQueue<T>
     /// <returns><see langword="true"/> if an item was taken.</returns>
     public bool TryDequeue(out T item)
     {
-        if (!_active.TryDequeue(out int index))
+        if (!_turns.TryDequeue(out var turn))
         {
             item = default!;
             return false;
         }
 
-        // Popping the id made this thread the bucket's only consumer until it pushes the id back.
-        var bucket = _buckets[index]!;
-        Debug.Assert(bucket is not null, "An active bucket is allocated.");
-        bool taken = bucket.Items.TryDequeue(out item);
-        Debug.Assert(taken, "An active bucket holds an item: it is published before its count is raised.");
-        if (!taken)
+        // Popping the turn made this thread the bucket's only consumer until it pushes the next turn.
+        item = turn.Item;
+        var bucket = _buckets[turn.Bucket]!;
+        if ((uint)Interlocked.Decrement(ref bucket.Word) != 0)
         {
-            _active.Enqueue(index);
-            return false;
+            _turns.Enqueue(new Turn(turn.Bucket, TakeNext(bucket)));
         }
 
-        Volatile.Write(ref bucket.Dequeued, bucket.Dequeued + 1);
-        Interlocked.Decrement(ref _count.Value);
-        if (Interlocked.Decrement(ref bucket.Count) != 0)
+        long head = Volatile.Read(ref _headKey);
+        if (head == NoHead || IsFinished(head))
         {
-            _active.Enqueue(index);
+            TryTrim(2);
         }
 
-        TryTrim(2);
         return true;
     }
 
@@ -148,21 +185,65 @@ internal sealed class FairLevelQueue<T>
     /// <returns><see langword="true"/> if an item is held.</returns>
     public bool TryGetOldestTimestamp(out long timestamp)
     {
-        TryTrim(int.MaxValue);
-        if (Count > 0 && _arrivals.TryPeek(out var head))
+        long head = Volatile.Read(ref _headKey);
+        if (head == NoHead ? !_arrivals.IsEmpty : IsFinished(head))
         {
-            timestamp = head.Timestamp;
-            return true;
+            TryTrim(int.MaxValue);
+        }
+
+        if (Count > 0)
+        {
+            timestamp = Volatile.Read(ref _headTimestamp);
+            if (timestamp != long.MaxValue)
+            {
+                return true;
+            }
         }
 
         timestamp = 0;
         return false;
     }
 
-    private static bool IsFinished(in Arrival arrival, Bucket?[] buckets)
-        => Volatile.Read(ref buckets[arrival.Bucket]!.Dequeued) > arrival.Position;
+    /// <summary>Moves the bucket's next item out of its queue; the bucket word says it holds one, counted by a producer that may still be on its way.</summary>
+    private static T TakeNext(Bucket bucket)
+    {
+        var items = Volatile.Read(ref bucket.Items);
+        if (items is not null && items.TryDequeueExclusive(out var next))
+        {
+            return next;
+        }
 
-    /// <summary>Trims up to <paramref name="budget"/> finished records from the log's head, if no one else is.</summary>
+        return WaitForNext(bucket);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static T WaitForNext(Bucket bucket)
+    {
+        SpinWait spinner = default;
+        while (true)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+            var items = Volatile.Read(ref bucket.Items);
+            if (items is not null && items.TryDequeueExclusive(out var next))
+            {
+                return next;
+            }
+        }
+    }
+
+    /// <summary>Whether the record with <paramref name="key"/> (bucket, position) is finished: its bucket has had more items taken than its position.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsFinished(long key)
+    {
+        long word = Volatile.Read(ref _buckets[(int)(key >> 32)]!.Word);
+        uint taken = (uint)(word >> 32) - (uint)word;
+
+        // Modulo 2^32: a bucket never holds 2^31 items (the capacity is an int).
+        return (int)(taken - (uint)key) > 0;
+    }
+
+    /// <summary>Trims up to <paramref name="budget"/> finished records from the log's head, if no one else is, and publishes the head it stops at.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void TryTrim(int budget)
     {
         if (Volatile.Read(ref _trimming) != 0 || Interlocked.CompareExchange(ref _trimming, 1, 0) != 0)
@@ -172,12 +253,25 @@ internal sealed class FairLevelQueue<T>
 
         try
         {
-            // The only thread dequeuing from the log: the head it peeks is the head it takes.
-            var buckets = _buckets;
-            while (budget-- > 0 && _arrivals.TryPeek(out var head) && IsFinished(head, buckets))
+            // The log's only consumer while the flag is held: what it peeks is what it takes.
+            while (true)
             {
-                bool trimmed = _arrivals.TryDequeue(out _);
-                Debug.Assert(trimmed, "The trimmer is the log's only consumer.");
+                if (!_arrivals.TryPeekExclusive(out var head))
+                {
+                    Volatile.Write(ref _headTimestamp, long.MaxValue);
+                    Volatile.Write(ref _headKey, NoHead);
+                    return;
+                }
+
+                if (budget-- <= 0 || !IsFinished(head.Key))
+                {
+                    // Whatever pair a reader sees, its time is a finished or the first unfinished record's: never late.
+                    Volatile.Write(ref _headTimestamp, head.Timestamp);
+                    Volatile.Write(ref _headKey, head.Key);
+                    return;
+                }
+
+                _arrivals.TryDequeueExclusive(out _);
             }
         }
         finally
@@ -193,20 +287,26 @@ internal sealed class FairLevelQueue<T>
         return Interlocked.CompareExchange(ref _buckets[index], candidate, null) ?? candidate;
     }
 
-    private readonly record struct Arrival(int Bucket, long Position, long Timestamp);
+    /// <summary>A bucket's turn: its id and its oldest item.</summary>
+    private readonly record struct Turn(int Bucket, T Item);
+
+    /// <summary>An arrival record: the bucket (high half of the key) and the item's position in it (low half), and the item's enqueue timestamp.</summary>
+    private readonly record struct Arrival(long Key, long Timestamp);
 
     private sealed class Bucket
     {
-        /// <summary>Starts with 4 slots: most flows hold one or two messages at a time; a noisy one grows its own segments.</summary>
-        public readonly LevelQueue<T> Items = new(4);
+        /// <summary>Items enqueued (high half, mod 2^32) and held (low half); see the type remarks. Interlocked adds only.</summary>
+        public long Word;
 
-        /// <summary>Positions taken by producers (interlocked).</summary>
-        public long Enqueued;
+        /// <summary>The items after the one in the bucket's turn; allocated when the bucket first holds two.</summary>
+        public LevelQueue<T>? Items;
 
-        /// <summary>Items taken; written only by the bucket's current owner.</summary>
-        public long Dequeued;
-
-        /// <summary>Items held; crossing zero decides who pushes the id (interlocked).</summary>
-        public int Count;
+        /// <summary>Starts with 4 slots: a flow with a backlog grows its own segments.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public LevelQueue<T> CreateItems()
+        {
+            var candidate = new LevelQueue<T>(4);
+            return Interlocked.CompareExchange(ref Items, candidate, null) ?? candidate;
+        }
     }
 }

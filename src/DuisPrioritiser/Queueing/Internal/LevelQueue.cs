@@ -62,21 +62,64 @@ internal sealed class LevelQueue<T>
         }
     }
 
+    /// <summary>Gets the position of the head: how many items have been taken (a consumer's read, never ahead of the truth).</summary>
+    public long HeadPosition => Volatile.Read(ref _head.HeadAndTail.Head);
+
+    /// <summary>Gets the position of the tail: how many items have been claimed by producers (published or about to be).</summary>
+    public long TailPosition => Volatile.Read(ref _tail.HeadAndTail.Tail) & ~FreezeBit;
+
     /// <summary>Gets a value indicating whether the level appears empty.</summary>
     public bool IsEmpty => Count == 0;
 
+    /// <summary>Adds <paramref name="item"/> at the tail.</summary>
+    /// <param name="item">The item.</param>
+    /// <returns>Its position: the number of items enqueued before it (the fair level's arrival log records it).</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Enqueue(T item)
-    {
-        if (!_tail.TryEnqueue(item))
-        {
-            EnqueueSlow(item);
-        }
-    }
+    public long Enqueue(T item)
+        => _tail.TryEnqueue(item, out long position) ? position : EnqueueSlow(item);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryDequeue(out T item)
         => _head.TryDequeue(out item) || TryDequeueSlow(out item);
+
+    /// <summary>
+    /// Takes the oldest item when the caller is the queue's only consumer (a fair level's bucket owner, its arrival-log
+    /// trimmer): the head is advanced with a release store instead of a compare-and-swap. Never mix with
+    /// <see cref="TryDequeue"/> on one queue. Waits, like <see cref="TryDequeue"/>, for an item claimed but not yet published.
+    /// </summary>
+    /// <param name="item">The item, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if an item was taken.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryDequeueExclusive(out T item)
+        => _head.TryDequeueExclusive(out item) || TryDequeueExclusiveSlow(out item);
+
+    /// <summary>
+    /// Reads the oldest item when the caller is the queue's only consumer (see <see cref="TryDequeueExclusive"/>): no
+    /// consumer can take the head meanwhile, so no fence and no retry. An item claimed but not yet published reads as
+    /// absent.
+    /// </summary>
+    /// <param name="item">The item, or the default.</param>
+    /// <returns><see langword="true"/> if the oldest item is published.</returns>
+    public bool TryPeekExclusive(out T item)
+    {
+        var segment = _head;
+        while (true)
+        {
+            // Read the successor first: once it is seen, the segment is frozen and "drained" is final.
+            var next = segment.Next;
+            if (segment.TryPeekExclusive(out item, out bool drained))
+            {
+                return true;
+            }
+
+            if (!drained || next is null)
+            {
+                return false;
+            }
+
+            segment = next;
+        }
+    }
 
     /// <summary>Reads the oldest item without removing it. Not for hot paths: it may retry under contention.</summary>
     public bool TryPeek(out T item)
@@ -112,14 +155,14 @@ internal sealed class LevelQueue<T>
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void EnqueueSlow(T item)
+    private long EnqueueSlow(T item)
     {
         while (true)
         {
             var tail = _tail;
-            if (tail.TryEnqueue(item))
+            if (tail.TryEnqueue(item, out long position))
             {
-                return;
+                return position;
             }
 
             // The tail segment is full (or already frozen): freeze it and link a successor that starts where
@@ -165,6 +208,33 @@ internal sealed class LevelQueue<T>
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryDequeueExclusiveSlow(out T item)
+    {
+        while (true)
+        {
+            var head = _head;
+            if (head.TryDequeueExclusive(out item))
+            {
+                return true;
+            }
+
+            var next = head.Next;
+            if (next is null)
+            {
+                return false;
+            }
+
+            // As in TryDequeueSlow: the frozen head's emptiness is final once its successor is seen; look once more.
+            if (head.TryDequeueExclusive(out item))
+            {
+                return true;
+            }
+
+            _head = next;
+        }
+    }
+
     internal enum PeekResult
     {
         Found,
@@ -207,7 +277,7 @@ internal sealed class LevelQueue<T>
         public Segment? Next => Volatile.Read(ref NextField);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public bool TryEnqueue(T item)
+        public bool TryEnqueue(T item, out long position)
         {
             var slots = _slots;
             while (true)
@@ -221,12 +291,14 @@ internal sealed class LevelQueue<T>
                     {
                         slot.Item = item;
                         Volatile.Write(ref slot.Sequence, tail + 1);
+                        position = tail;
                         return true;
                     }
                 }
                 else if (diff < 0)
                 {
                     // Full for this lap, or frozen (the freeze bit makes every diff hugely negative).
+                    position = 0;
                     return false;
                 }
 
@@ -273,6 +345,57 @@ internal sealed class LevelQueue<T>
 
                 // diff > 0: another consumer took this position; reload and retry.
             }
+        }
+
+        /// <summary>Takes the head for the queue's only consumer (see <see cref="LevelQueue{T}.TryDequeueExclusive"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool TryDequeueExclusive(out T item)
+        {
+            var slots = _slots;
+
+            // Only this consumer writes Head; a previous consumer's write reached it with the hand-over (ring pop or trim flag).
+            long head = Volatile.Read(ref HeadAndTail.Head);
+            ref var slot = ref slots[(int)head & _mask];
+            SpinWait spinner = default;
+            while (Volatile.Read(ref slot.Sequence) != head + 1)
+            {
+                // Not yet published for this lap: empty, unless a producer has claimed it and is mid-publish.
+                long tail = Volatile.Read(ref HeadAndTail.Tail) & ~FreezeBit;
+                if (tail - head <= 0)
+                {
+                    item = default!;
+                    return false;
+                }
+
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+
+            item = slot.Item;
+            if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+            {
+                slot.Item = default!;
+            }
+
+            Volatile.Write(ref HeadAndTail.Head, head + 1);
+            Volatile.Write(ref slot.Sequence, head + slots.Length);
+            return true;
+        }
+
+        /// <summary>Reads the head for the queue's only consumer; <paramref name="drained"/> when nothing is claimed at or after it.</summary>
+        public bool TryPeekExclusive(out T item, out bool drained)
+        {
+            long head = Volatile.Read(ref HeadAndTail.Head);
+            ref var slot = ref _slots[(int)head & _mask];
+            if (Volatile.Read(ref slot.Sequence) == head + 1)
+            {
+                item = slot.Item;
+                drained = false;
+                return true;
+            }
+
+            item = default!;
+            drained = (Volatile.Read(ref HeadAndTail.Tail) & ~FreezeBit) - head <= 0;
+            return false;
         }
 
         public PeekResult TryPeek(out T item)
