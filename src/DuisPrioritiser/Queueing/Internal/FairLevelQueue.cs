@@ -78,7 +78,7 @@ internal sealed class FairLevelQueue<T>
     /// <summary>The published head key when the trimmer found the log empty (or its head record not yet published).</summary>
     private const long NoHead = -1;
 
-    private readonly Bucket?[] _buckets;
+    private readonly Bucket[] _buckets;
     private readonly int _shift;
     private readonly ulong _seed;
     private readonly LevelQueue<Turn> _turns = new();
@@ -100,7 +100,7 @@ internal sealed class FairLevelQueue<T>
         ArgumentOutOfRangeException.ThrowIfLessThan(bucketCount, MinBucketCount);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(bucketCount, MaxBucketCount);
         int count = (int)BitOperations.RoundUpToPowerOf2((uint)bucketCount);
-        _buckets = new Bucket?[count];
+        _buckets = new Bucket[count];
         _shift = 64 - BitOperations.Log2((uint)count);
         _seed = seed ?? (ulong)Random.Shared.NextInt64();
     }
@@ -124,7 +124,7 @@ internal sealed class FairLevelQueue<T>
     internal long ArrivalLogLength => _arrivals.Count;
 
     /// <summary>Gets the number of buckets whose own queue has been allocated (flows that held two or more items at once), for tests.</summary>
-    internal int QueuedBucketCount => _buckets.Count(b => b is { Items: not null });
+    internal int QueuedBucketCount => _buckets.Count(b => b.Head is not null);
 
     /// <summary>Gets the bucket of <paramref name="flowKey"/>.</summary>
     /// <param name="flowKey">The flow key.</param>
@@ -139,7 +139,7 @@ internal sealed class FairLevelQueue<T>
     public void Enqueue(ulong flowKey, T item, long timestamp)
     {
         int index = BucketOf(flowKey);
-        var bucket = Volatile.Read(ref _buckets[index]) ?? CreateBucket(index);
+        ref var bucket = ref _buckets[index];
         long before = Interlocked.Add(ref bucket.Word, OneMore) - OneMore;
         _arrivals.Enqueue(new Arrival(((long)index << 32) | (uint)(before >> 32), timestamp));
         if ((uint)before == 0)
@@ -148,7 +148,7 @@ internal sealed class FairLevelQueue<T>
         }
         else
         {
-            (Volatile.Read(ref bucket.Items) ?? bucket.CreateItems()).Enqueue(item);
+            (Volatile.Read(ref bucket.Tail) ?? CreateQueue(ref bucket)).EnqueueInto(ref bucket, item);
         }
     }
 
@@ -165,10 +165,10 @@ internal sealed class FairLevelQueue<T>
 
         // Popping the turn made this thread the bucket's only consumer until it pushes the next turn.
         item = turn.Item;
-        var bucket = _buckets[turn.Bucket]!;
+        ref var bucket = ref _buckets[turn.Bucket];
         if ((uint)Interlocked.Decrement(ref bucket.Word) != 0)
         {
-            _turns.Enqueue(new Turn(turn.Bucket, TakeNext(bucket)));
+            _turns.Enqueue(new Turn(turn.Bucket, TakeNext(ref bucket)));
         }
 
         long head = Volatile.Read(ref _headKey);
@@ -205,26 +205,59 @@ internal sealed class FairLevelQueue<T>
     }
 
     /// <summary>Moves the bucket's next item out of its queue; the bucket word says it holds one, counted by a producer that may still be on its way.</summary>
-    private static T TakeNext(Bucket bucket)
+    private static T TakeNext(ref Bucket bucket)
+        => TryTake(ref bucket, out var next) ? next : WaitForNext(ref bucket);
+
+    /// <summary>Takes the oldest item of the bucket's queue; only the bucket's owner calls it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryTake(ref Bucket bucket, out T item)
     {
-        var items = Volatile.Read(ref bucket.Items);
-        if (items is not null && items.TryDequeueExclusive(out var next))
+        var head = Volatile.Read(ref bucket.Head);
+        if (head is null)
         {
-            return next;
+            item = default!;
+            return false;
         }
 
-        return WaitForNext(bucket);
+        return head.TryDequeue(out item) || TryTakeSlow(ref bucket, head, out item);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static T WaitForNext(Bucket bucket)
+    private static bool TryTakeSlow(ref Bucket bucket, FlowSegment head, out T item)
+    {
+        while (true)
+        {
+            var next = head.Next;
+            if (next is null)
+            {
+                item = default!;
+                return false;
+            }
+
+            // A successor exists, so head was frozen before it was linked: its emptiness is now final, but an item
+            // may have landed between the first attempt and the freeze, so look once more (as LevelQueue does).
+            if (head.TryDequeue(out item))
+            {
+                return true;
+            }
+
+            Volatile.Write(ref bucket.Head, next);
+            head = next;
+            if (head.TryDequeue(out item))
+            {
+                return true;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static T WaitForNext(ref Bucket bucket)
     {
         SpinWait spinner = default;
         while (true)
         {
             spinner.SpinOnce(sleep1Threshold: -1);
-            var items = Volatile.Read(ref bucket.Items);
-            if (items is not null && items.TryDequeueExclusive(out var next))
+            if (TryTake(ref bucket, out var next))
             {
                 return next;
             }
@@ -235,7 +268,7 @@ internal sealed class FairLevelQueue<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsFinished(long key)
     {
-        long word = Volatile.Read(ref _buckets[(int)(key >> 32)]!.Word);
+        long word = Volatile.Read(ref _buckets[(int)(key >> 32)].Word);
         uint taken = (uint)(word >> 32) - (uint)word;
 
         // Modulo 2^32: a bucket never holds 2^31 items (the capacity is an int).
@@ -280,11 +313,15 @@ internal sealed class FairLevelQueue<T>
         }
     }
 
+    /// <summary>Allocates a bucket's queue when it first holds two items; it starts with 4 slots (a flow with a backlog grows its own segments).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Bucket CreateBucket(int index)
+    private static FlowSegment CreateQueue(ref Bucket bucket)
     {
-        var candidate = new Bucket();
-        return Interlocked.CompareExchange(ref _buckets[index], candidate, null) ?? candidate;
+        var candidate = new FlowSegment(FlowSegment.InitialLength, 0);
+        var head = Interlocked.CompareExchange(ref bucket.Head, candidate, null) ?? candidate;
+
+        // The head is only ever set from null here, and the tail follows it; a loser adopts the winner's.
+        return Interlocked.CompareExchange(ref bucket.Tail, head, null) ?? head;
     }
 
     /// <summary>A bucket's turn: its id and its oldest item.</summary>
@@ -293,20 +330,153 @@ internal sealed class FairLevelQueue<T>
     /// <summary>An arrival record: the bucket (high half of the key) and the item's position in it (low half), and the item's enqueue timestamp.</summary>
     private readonly record struct Arrival(long Key, long Timestamp);
 
-    private sealed class Bucket
+    /// <summary>A flow bucket: 24 bytes in one array, so the words the hot path touches stay dense.</summary>
+    /// <remarks>Its queue holds the items after the one in its turn: a multi-producer, single-consumer (the bucket's
+    /// owner) list of <see cref="FlowSegment"/>s, allocated when the bucket first holds two items.</remarks>
+    private struct Bucket
     {
         /// <summary>Items enqueued (high half, mod 2^32) and held (low half); see the type remarks. Interlocked adds only.</summary>
         public long Word;
 
-        /// <summary>The items after the one in the bucket's turn; allocated when the bucket first holds two.</summary>
-        public LevelQueue<T>? Items;
+        /// <summary>The queue's oldest segment; written only by the bucket's owner (once allocated).</summary>
+        public FlowSegment? Head;
 
-        /// <summary>Starts with 4 slots: a flow with a backlog grows its own segments.</summary>
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        public LevelQueue<T> CreateItems()
+        /// <summary>The queue's newest segment; producers move it forward by compare-and-swap.</summary>
+        public FlowSegment? Tail;
+    }
+
+    /// <summary>
+    /// One ring of a bucket's queue: the Vyukov ring of <see cref="LevelQueue{T}"/>'s segments (same sequence numbers,
+    /// freeze bit and successor link, see its remarks), without the cache-line padding (a bucket's producers and its
+    /// one consumer rarely run at once, and thousands of small buckets must stay small) and with a single consumer, so
+    /// the head advances by a release store.
+    /// </summary>
+    private sealed class FlowSegment
+    {
+        public const int InitialLength = 4;
+
+        private readonly FlowSlot[] _slots;
+        private readonly int _mask;
+        private long _tail;
+        private long _head;
+        private FlowSegment? _next;
+
+        public FlowSegment(int length, long startPosition)
         {
-            var candidate = new LevelQueue<T>(4);
-            return Interlocked.CompareExchange(ref Items, candidate, null) ?? candidate;
+            _slots = new FlowSlot[length];
+            _mask = length - 1;
+            for (int i = 0; i < length; i++)
+            {
+                long position = startPosition + i;
+                _slots[(int)position & _mask].Sequence = position;
+            }
+
+            _head = startPosition;
+            _tail = startPosition;
         }
+
+        public FlowSegment? Next => Volatile.Read(ref _next);
+
+        /// <summary>Adds <paramref name="item"/> to the bucket's queue, linking a successor when this segment is full.</summary>
+        public void EnqueueInto(ref Bucket bucket, T item)
+        {
+            var tail = this;
+            while (!tail.TryEnqueue(item))
+            {
+                // Full (or frozen): freeze it and link a successor that starts where it ends; losing either CAS means
+                // another producer did the same work. Then move the bucket's tail on and retry there.
+                long finalTail = tail.EnsureFrozen();
+                var next = tail.Next;
+                if (next is null)
+                {
+                    var candidate = new FlowSegment(Math.Min(tail._slots.Length * 2, LevelQueue<T>.MaxSegmentLength), finalTail);
+                    next = Interlocked.CompareExchange(ref tail._next, candidate, null) ?? candidate;
+                }
+
+                Interlocked.CompareExchange(ref bucket.Tail, next, tail);
+                tail = Volatile.Read(ref bucket.Tail)!;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool TryEnqueue(T item)
+        {
+            var slots = _slots;
+            while (true)
+            {
+                long tail = Volatile.Read(ref _tail);
+                ref var slot = ref slots[(int)tail & _mask];
+                long diff = Volatile.Read(ref slot.Sequence) - tail;
+                if (diff == 0)
+                {
+                    if (Interlocked.CompareExchange(ref _tail, tail + 1, tail) == tail)
+                    {
+                        slot.Item = item;
+                        Volatile.Write(ref slot.Sequence, tail + 1);
+                        return true;
+                    }
+                }
+                else if (diff < 0)
+                {
+                    // Full for this lap, or frozen (the freeze bit makes every diff hugely negative).
+                    return false;
+                }
+
+                // diff > 0: another producer took this position; reload and retry.
+            }
+        }
+
+        /// <summary>Takes the head (the bucket's owner only); waits, as LevelQueue does, for an item claimed but not yet published.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool TryDequeue(out T item)
+        {
+            var slots = _slots;
+            long head = Volatile.Read(ref _head);
+            ref var slot = ref slots[(int)head & _mask];
+            SpinWait spinner = default;
+            while (Volatile.Read(ref slot.Sequence) != head + 1)
+            {
+                if ((Volatile.Read(ref _tail) & ~LevelQueue<T>.FreezeBit) - head <= 0)
+                {
+                    item = default!;
+                    return false;
+                }
+
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+
+            item = slot.Item;
+            if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+            {
+                slot.Item = default!;
+            }
+
+            Volatile.Write(ref _head, head + 1);
+            Volatile.Write(ref slot.Sequence, head + slots.Length);
+            return true;
+        }
+
+        private long EnsureFrozen()
+        {
+            while (true)
+            {
+                long tail = Volatile.Read(ref _tail);
+                if ((tail & LevelQueue<T>.FreezeBit) != 0)
+                {
+                    return tail & ~LevelQueue<T>.FreezeBit;
+                }
+
+                if (Interlocked.CompareExchange(ref _tail, tail | LevelQueue<T>.FreezeBit, tail) == tail)
+                {
+                    return tail;
+                }
+            }
+        }
+    }
+
+    private struct FlowSlot
+    {
+        public T Item;
+        public long Sequence;
     }
 }
