@@ -2,16 +2,19 @@ using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using DuisPrioritiser.Classification;
 using DuisPrioritiser.Duis;
+using DuisPrioritiser.Queueing.Internal;
 using DuisPrioritiser.Release;
 using DuisPrioritiser.Storage.Internal;
 
 namespace DuisPrioritiser.Benchmarks;
 
 /// <summary>
-/// Cost per Bulk message of a fair level (round robin between devices) against today's FIFO level, in one run:
-/// the level alone (<see cref="LocalBacklog"/> add + take) and the scheduler's intake path (TryEnqueue + TryDequeue +
-/// AcknowledgeAsync, default options but for <c>Traffic:Bulk:FairQueueing</c>), single-threaded, in bursts of 64, on
-/// top of a backlog of <see cref="Held"/> messages that stays held.
+/// Cost per Bulk message of a fair level (round robin between devices) against the FIFO level, in one run: the queue
+/// types alone (FIFO <see cref="LevelQueue{T}"/>, the fair level before its cost cut <see cref="FairLevelQueueBefore{T}"/>,
+/// and <see cref="FairLevelQueue{T}"/>; enqueue + dequeue, and again with the oldest-time read the drain policy makes
+/// per release), the level as the store holds it (<see cref="LocalBacklog"/> add + take) and the scheduler's intake path
+/// (TryEnqueue + TryDequeue + AcknowledgeAsync, default options but for <c>Traffic:Bulk:FairQueueing</c>),
+/// single-threaded, in bursts of 64, on top of a backlog of <see cref="Held"/> messages that stays held.
 /// </summary>
 /// <remarks>
 /// Devices: 10,000, of which 1% send half of the messages (the noisy-devices scenario). Every add must be accepted and
@@ -32,6 +35,10 @@ public class FairLevelBenchmarks
     private const int ReuseDistance = 400_000;
 
     private LocalBacklog _backlog = null!;
+    private LevelQueue<QueuedEntry> _fifo = null!;
+    private FairLevelQueueBefore<QueuedEntry> _fairBefore = null!;
+    private FairLevelQueue<QueuedEntry> _fair = null!;
+    private ulong[] _flows = [];
     private ResponseReleaseScheduler _scheduler = null!;
     private QueuedEntry[] _entries = [];
     private DuisMessage[] _pool = [];
@@ -39,6 +46,25 @@ public class FairLevelBenchmarks
 
     [Params(0, 100_000)]
     public int Held { get; set; }
+
+    [GlobalSetup(Targets = [nameof(Queue_Fifo), nameof(Queue_FairBefore), nameof(Queue_Fair), nameof(Oldest_Fifo), nameof(Oldest_FairBefore), nameof(Oldest_Fair)])]
+    public void SetupQueues()
+    {
+        _pool = CreatePool(Held + ReuseDistance);
+        _entries = _pool.Select((m, i) => new QueuedEntry(m, i)).ToArray();
+        _flows = _pool.Select(m => BacklogFairness.DeviceFlowKey(m)).ToArray();
+        _fifo = new LevelQueue<QueuedEntry>();
+        _fairBefore = new FairLevelQueueBefore<QueuedEntry>(FairLevelQueue<QueuedEntry>.DefaultBucketCount, 1);
+        _fair = new FairLevelQueue<QueuedEntry>(FairLevelQueue<QueuedEntry>.DefaultBucketCount, 1);
+        for (int i = 0; i < Held; i++)
+        {
+            _fifo.Enqueue(_entries[i]);
+            _fairBefore.Enqueue(_flows[i], _entries[i], i);
+            _fair.Enqueue(_flows[i], _entries[i], i);
+        }
+
+        _next = Held;
+    }
 
     [GlobalSetup(Target = nameof(Level_Fifo))]
     public void SetupLevelFifo() => SetupLevel(fair: false);
@@ -89,10 +115,38 @@ public class FairLevelBenchmarks
         _scheduler?.Dispose();
         _scheduler = null!;
         _backlog = null!;
+        _fifo = null!;
+        _fairBefore = null!;
+        _fair = null!;
+        _flows = [];
         _pool = [];
         _entries = [];
         GC.Collect();
     }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("Queue")]
+    public long Queue_Fifo() => RunQueue(0, oldest: false);
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("Queue")]
+    public long Queue_FairBefore() => RunQueue(1, oldest: false);
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("Queue")]
+    public long Queue_Fair() => RunQueue(2, oldest: false);
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("QueueWithOldest")]
+    public long Oldest_Fifo() => RunQueue(0, oldest: true);
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("QueueWithOldest")]
+    public long Oldest_FairBefore() => RunQueue(1, oldest: true);
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [BenchmarkCategory("QueueWithOldest")]
+    public long Oldest_Fair() => RunQueue(2, oldest: true);
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
     [BenchmarkCategory("Level")]
@@ -127,6 +181,80 @@ public class FairLevelBenchmarks
         }
 
         return pool;
+    }
+
+    /// <summary>Bursts of 64 enqueues then 64 dequeues on one queue type (0 FIFO, 1 fair before, 2 fair); with <paramref name="oldest"/>, the oldest enqueue time is read after every dequeue (FIFO: a peek at its head).</summary>
+    private long RunQueue(int kind, bool oldest)
+    {
+        var entries = _entries;
+        var flows = _flows;
+        int next = _next;
+        long sink = 0;
+        for (int i = 0; i < Batch; i += Burst)
+        {
+            for (int j = 0; j < Burst; j++)
+            {
+                var entry = entries[next];
+                switch (kind)
+                {
+                    case 0: _fifo.Enqueue(entry); break;
+                    case 1: _fairBefore.Enqueue(flows[next], entry, entry.EnqueuedTimestamp); break;
+                    default: _fair.Enqueue(flows[next], entry, entry.EnqueuedTimestamp); break;
+                }
+
+                if (++next == entries.Length)
+                {
+                    next = 0;
+                }
+            }
+
+            for (int j = 0; j < Burst; j++)
+            {
+                QueuedEntry entry;
+                bool taken = kind switch
+                {
+                    0 => _fifo.TryDequeue(out entry),
+                    1 => _fairBefore.TryDequeue(out entry),
+                    _ => _fair.TryDequeue(out entry),
+                };
+                if (!taken)
+                {
+                    throw new InvalidOperationException("Empty take.");
+                }
+
+                sink += entry.EnqueuedTimestamp;
+                if (oldest)
+                {
+                    long timestamp;
+                    bool found = kind switch
+                    {
+                        0 => _fifo.TryPeek(out var head) && (timestamp = head.EnqueuedTimestamp) >= 0,
+                        1 => _fairBefore.TryGetOldestTimestamp(out timestamp),
+                        _ => _fair.TryGetOldestTimestamp(out timestamp),
+                    };
+                    if (found != (Held > 0 || j < Burst - 1))
+                    {
+                        throw new InvalidOperationException("The oldest time disagrees with what is held.");
+                    }
+
+                    sink += found ? 1 : 0;
+                }
+            }
+        }
+
+        long count = kind switch
+        {
+            0 => _fifo.Count,
+            1 => _fairBefore.Count,
+            _ => _fair.Count,
+        };
+        if (count != Held)
+        {
+            throw new InvalidOperationException($"The queue holds {count}, expected {Held}.");
+        }
+
+        _next = next;
+        return sink;
     }
 
     private long RunLevel()

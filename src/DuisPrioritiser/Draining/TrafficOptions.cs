@@ -65,7 +65,8 @@ public sealed class TrafficOptions
     /// flows are hashed into this many buckets (rounded up to a power of two), so memory stays bounded whatever the
     /// number of devices; flows sharing a bucket share its turn (and its queue), so a well-behaved device that shares a
     /// bucket with a noisy one waits behind it: keep the buckets well above the number of noisy devices. Each bucket
-    /// used costs about 400 bytes per fair level. Read once, at start.
+    /// costs 24 bytes per fair level up front, and about 300 more once it has held two messages at a time. Read once,
+    /// at start.
     /// </summary>
     /// <value>The default value is 16384.</value>
     [Range(16, 65536)]

@@ -212,6 +212,176 @@ public class FairLevelQueueTests
         Assert.That(queue.ArrivalLogLength, Is.Zero, "Every arrival record is trimmed once its message is taken.");
     }
 
+    [Test]
+    public void FlowsHoldingOneMessageAtATime_NeverAllocateABucketQueue()
+    {
+        // The turn carries a flow's only message: the bucket's own queue is for flows with a backlog.
+        var queue = new FairLevelQueue<int>(seed: Seed);
+        for (int i = 0; i < 10_000; i++)
+        {
+            queue.Enqueue((ulong)i, i, i);
+            Assert.That(queue.TryDequeue(out int taken), Is.True);
+            Assert.That(taken, Is.EqualTo(i));
+        }
+
+        Assert.That(queue.QueuedBucketCount, Is.Zero);
+        queue.Enqueue(7, 1, 1);
+        queue.Enqueue(7, 2, 2);
+        Assert.That(queue.QueuedBucketCount, Is.EqualTo(1), "The second message of a flow goes to its bucket's queue.");
+        Assert.That(Drain(queue), Is.EqualTo(new[] { 1, 2 }));
+    }
+
+    [Test]
+    public void BucketQueues_GrowPastTheirFirstSegment_AndStayFifo()
+    {
+        var queue = new FairLevelQueue<int>(seed: Seed);
+        for (int i = 0; i < 5_000; i++)
+        {
+            queue.Enqueue(1, i, i);
+        }
+
+        for (int i = 0; i < 5_000; i++)
+        {
+            Assert.That(queue.TryGetOldestTimestamp(out long oldest), Is.True);
+            Assert.That(oldest, Is.EqualTo(i));
+            Assert.That(queue.TryDequeue(out int taken), Is.True);
+            Assert.That(taken, Is.EqualTo(i));
+            Assert.That(queue.Count, Is.EqualTo(5_000 - i - 1));
+        }
+
+        Assert.That(queue.TryDequeue(out _), Is.False);
+        Assert.That(queue.TryGetOldestTimestamp(out _), Is.False);
+        Assert.That(queue.ArrivalLogLength, Is.Zero);
+    }
+
+    [Test]
+    public void TryGetOldestTimestamp_AfterTheLevelEmptiesAndRefills_IsTheNewOldest()
+    {
+        var queue = new FairLevelQueue<int>(seed: Seed);
+        for (int round = 0; round < 100; round++)
+        {
+            Assert.That(queue.TryGetOldestTimestamp(out _), Is.False);
+            queue.Enqueue((ulong)round, 0, (round * 10) + 5);
+            queue.Enqueue((ulong)round + 1, 0, (round * 10) + 6);
+            Assert.That(queue.TryGetOldestTimestamp(out long oldest), Is.True);
+            Assert.That(oldest, Is.EqualTo((round * 10) + 5));
+            Assert.That(queue.TryDequeue(out _), Is.True);
+            Assert.That(queue.TryGetOldestTimestamp(out oldest), Is.True);
+            Assert.That(oldest, Is.EqualTo((round * 10) + 6));
+            Assert.That(queue.TryDequeue(out _), Is.True);
+        }
+
+        Assert.That(queue.ArrivalLogLength, Is.Zero);
+    }
+
+    [Test]
+    [Category("Stress")]
+    [CancelAfter(120_000)]
+    public void Concurrent_OldestTimestamp_IsNeverLaterThanAnyMessageHeldThroughoutTheRead()
+    {
+        // Producers stamp each message with a global ticket; a checker reads the oldest time between two ticks of a
+        // global clock. A message whose enqueue finished before the read began and whose take began after it ended was
+        // held throughout, so its arrival record was unfinished: the read reports the stamp of a record appended no
+        // later than it, which is at most the ticket count when its enqueue finished (concurrent producers may append
+        // in another order than they drew tickets: "may look overdue early, never late" is up to that). Each
+        // producer's flows sit in buckets no other producer uses (racing producers on one bucket may also swap two
+        // concurrent arrivals, see the type remarks).
+        const int Producers = 4;
+        const int Consumers = 4;
+        const int PerProducer = 25_000;
+        const int Total = Producers * PerProducer;
+        const int FlowsPerProducer = 32;
+        var queue = new FairLevelQueue<long>(1024, Seed);
+        var flows = new ulong[Producers][];
+        var owner = new Dictionary<int, int>();
+        ulong candidate = 0;
+        for (int p = 0; p < Producers; p++)
+        {
+            flows[p] = new ulong[FlowsPerProducer];
+            for (int f = 0; f < FlowsPerProducer;)
+            {
+                int bucket = queue.BucketOf(++candidate);
+                if (owner.TryAdd(bucket, p))
+                {
+                    flows[p][f++] = candidate;
+                }
+            }
+        }
+
+        long clock = 0;
+        long ticket = 0;
+        long consumed = 0;
+        var enqueuedAt = new long[Total + 1];
+        var ticketsWhenEnqueued = new long[Total + 1];
+        var takeStartedAt = new long[Total + 1];
+        var checks = new ConcurrentQueue<(long Start, long End, bool Found, long Oldest)>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+
+        var producers = Enumerable.Range(0, Producers).Select(p => Task.Run(() =>
+        {
+            var rng = new Random(p);
+            for (int i = 0; i < PerProducer; i++)
+            {
+                // One noisy flow takes half of the producer's messages.
+                ulong key = flows[p][rng.Next(2) == 0 ? 0 : rng.Next(1, FlowsPerProducer)];
+                long stamp = Interlocked.Increment(ref ticket);
+                queue.Enqueue(key, stamp, stamp);
+                ticketsWhenEnqueued[stamp] = Interlocked.Read(ref ticket);
+                Volatile.Write(ref enqueuedAt[stamp], Interlocked.Increment(ref clock));
+            }
+        })).ToArray();
+
+        var consumers = Enumerable.Range(0, Consumers).Select(c => Task.Run(() =>
+        {
+            while (Interlocked.Read(ref consumed) < Total && !deadline.IsCancellationRequested)
+            {
+                long start = Interlocked.Increment(ref clock);
+                if (!queue.TryDequeue(out long stamp))
+                {
+                    Thread.Yield();
+                    continue;
+                }
+
+                takeStartedAt[stamp] = start;
+                Interlocked.Increment(ref consumed);
+                if (c == 0 && stamp % 50 == 0)
+                {
+                    long readStart = Interlocked.Increment(ref clock);
+                    bool found = queue.TryGetOldestTimestamp(out long oldest);
+                    long readEnd = Interlocked.Increment(ref clock);
+                    checks.Enqueue((readStart, readEnd, found, oldest));
+                }
+            }
+        })).ToArray();
+
+        Task.WaitAll([.. producers, .. consumers]);
+        Assert.That(deadline.IsCancellationRequested, Is.False, "Consumers did not finish within the bound.");
+        Assert.That(checks, Is.Not.Empty);
+        var failures = new List<string>();
+        foreach (var check in checks)
+        {
+            long latestAllowed = long.MaxValue;
+            long heldThroughout = 0;
+            for (long stamp = 1; stamp <= Total; stamp++)
+            {
+                if (enqueuedAt[stamp] < check.Start && takeStartedAt[stamp] > check.End && ticketsWhenEnqueued[stamp] < latestAllowed)
+                {
+                    latestAllowed = ticketsWhenEnqueued[stamp];
+                    heldThroughout = stamp;
+                }
+            }
+
+            if (latestAllowed != long.MaxValue && (!check.Found || check.Oldest > latestAllowed))
+            {
+                failures.Add($"read {check.Start}-{check.End}: {(check.Found ? check.Oldest.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}, but {heldThroughout} was held throughout (allowed at most {latestAllowed})");
+            }
+        }
+
+        Assert.That(failures, Is.Empty);
+        Assert.That(queue.Count, Is.Zero);
+        Assert.That(queue.ArrivalLogLength, Is.Zero);
+    }
+
     private static ulong FlowKey(int producer, int flow) => ((ulong)producer << 32) | (uint)flow;
 
     private static List<T> Drain<T>(FairLevelQueue<T> queue)

@@ -198,6 +198,14 @@ internal sealed class FairLevelQueue<T>
             {
                 return true;
             }
+
+            // The last trim found the log empty and another thread is trimming now: read the log's head directly (a
+            // validated peek, safe beside the trimmer), which is a finished or the first unfinished record.
+            if (_arrivals.TryPeek(out var first))
+            {
+                timestamp = first.Timestamp;
+                return true;
+            }
         }
 
         timestamp = 0;
