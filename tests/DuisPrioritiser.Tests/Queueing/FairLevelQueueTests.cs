@@ -379,7 +379,8 @@ public class FairLevelQueueTests
 
         Assert.That(failures, Is.Empty);
         Assert.That(queue.Count, Is.Zero);
-        Assert.That(queue.ArrivalLogLength, Is.Zero);
+        Assert.That(queue.TryGetOldestTimestamp(out _), Is.False);
+        Assert.That(queue.ArrivalLogLength, Is.Zero, "Reading the oldest time trims every finished record.");
     }
 
     private static ulong FlowKey(int producer, int flow) => ((ulong)producer << 32) | (uint)flow;

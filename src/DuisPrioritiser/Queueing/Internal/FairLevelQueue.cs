@@ -10,8 +10,12 @@ namespace DuisPrioritiser.Queueing.Internal;
 /// </summary>
 /// <remarks>
 /// <para><b>Why hand-written.</b> No library type gives a lock-free round robin over many FIFOs with O(1) counts. It is
-/// built from the same lock-free <see cref="LevelQueue{T}"/> as the plain levels (a ring of turns, an arrival log, and
-/// a queue per bucket that ever holds more than one item), plus one interlocked word per bucket.</para>
+/// built from the same lock-free <see cref="LevelQueue{T}"/> as the plain levels (the ring of turns and the arrival
+/// log), the same ring algorithm without padding for the queue of each bucket that holds more than one item at once
+/// (<see cref="FlowSegment"/>), and one interlocked word per bucket.</para>
+/// <para><b>Memory.</b> The buckets are one array of 24-byte structs allocated up front (384 KB at the default 16,384);
+/// a bucket's queue (about 300 bytes at first) is allocated when it first holds two items and kept; an arrival record
+/// is 24 bytes.</para>
 /// <para><b>Scheduling.</b> A flow key is hashed (seeded per instance, so no fixed set of devices always collides) into
 /// one of <see cref="BucketCount"/> buckets, allocated on first use, so memory is bounded whatever the number of
 /// devices; flows that share a bucket share its turn and stay FIFO among themselves. The <em>ring of turns</em> holds
@@ -53,8 +57,8 @@ namespace DuisPrioritiser.Queueing.Internal;
 /// only then trims (at most two records); reading the oldest time checks the same and trims all finished records. Each
 /// record is trimmed once: O(1) amortised per message, and usually no atomic operation at all (the oldest item is
 /// rarely the one just taken). A reader that finds another trimming reads the published head as it is, which is a
-/// finished or the first unfinished record: never later than the truth, so a level may look overdue a moment early
-/// but never late. The log holds at most the records since the oldest held item arrived, which is what a FIFO level
+/// finished or the first unfinished record (or, if the last trim found the log empty, the log's head through a
+/// validated peek): never later than the truth, so a level may look overdue a moment early but never late. The log holds at most the records since the oldest held item arrived, which is what a FIFO level
 /// would hold anyway. Producers racing on one bucket may take positions in one order and enqueue in the other; the two
 /// items' timestamps are then those of concurrent arrivals.</para>
 /// </remarks>

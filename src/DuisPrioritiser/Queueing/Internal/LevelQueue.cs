@@ -71,12 +71,14 @@ internal sealed class LevelQueue<T>
     /// <summary>Gets a value indicating whether the level appears empty.</summary>
     public bool IsEmpty => Count == 0;
 
-    /// <summary>Adds <paramref name="item"/> at the tail.</summary>
-    /// <param name="item">The item.</param>
-    /// <returns>Its position: the number of items enqueued before it (the fair level's arrival log records it).</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public long Enqueue(T item)
-        => _tail.TryEnqueue(item, out long position) ? position : EnqueueSlow(item);
+    public void Enqueue(T item)
+    {
+        if (!_tail.TryEnqueue(item))
+        {
+            EnqueueSlow(item);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryDequeue(out T item)
@@ -155,14 +157,14 @@ internal sealed class LevelQueue<T>
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private long EnqueueSlow(T item)
+    private void EnqueueSlow(T item)
     {
         while (true)
         {
             var tail = _tail;
-            if (tail.TryEnqueue(item, out long position))
+            if (tail.TryEnqueue(item))
             {
-                return position;
+                return;
             }
 
             // The tail segment is full (or already frozen): freeze it and link a successor that starts where
@@ -277,7 +279,7 @@ internal sealed class LevelQueue<T>
         public Segment? Next => Volatile.Read(ref NextField);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public bool TryEnqueue(T item, out long position)
+        public bool TryEnqueue(T item)
         {
             var slots = _slots;
             while (true)
@@ -291,14 +293,12 @@ internal sealed class LevelQueue<T>
                     {
                         slot.Item = item;
                         Volatile.Write(ref slot.Sequence, tail + 1);
-                        position = tail;
                         return true;
                     }
                 }
                 else if (diff < 0)
                 {
                     // Full for this lap, or frozen (the freeze bit makes every diff hugely negative).
-                    position = 0;
                     return false;
                 }
 
