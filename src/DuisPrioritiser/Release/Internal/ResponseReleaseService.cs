@@ -221,6 +221,19 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         bool keepInJournal = _keepInJournal;
         var remaining = _active.Keys.ToArray();
         await _abort.CancelAsync().ConfigureAwait(false);
+        foreach (var item in remaining)
+        {
+            // Each release has its own source (not linked to _abort, which would cost a registration per message).
+            try
+            {
+                await item.Cancellation.CancelAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Its call has just finished.
+            }
+        }
+
         int abandoned = 0;
         foreach (var item in remaining)
         {
@@ -430,7 +443,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             throw;
         }
 
-        var item = new WorkItem(message, probe, CancellationTokenSource.CreateLinkedTokenSource(_abort.Token));
+        var item = new WorkItem(message, probe, new CancellationTokenSource());
         if (message.Attempts > 0 && _earlierCalls.TryGetValue(message.Message, out var earlier))
         {
             item.EarlierCalls = earlier.Value;
@@ -450,6 +463,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         {
             try
             {
+                // TResult = object: the non-generic builder's retry and breaker are ResilienceStrategy<object>, which Polly
+                // then calls directly; with a void callback each would wrap every call in an extra async conversion.
                 await _pipeline.ExecuteAsync(static (ctx, state) => state.Service.CallHandlerAsync(state.Item, ctx.CancellationToken), context, (Service: this, Item: item)).ConfigureAwait(false);
             }
             catch (Exception exception)
@@ -527,7 +542,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     }
 
     /// <summary>One handler call (one attempt of the pipeline): span, duration, pace sample, failure run.</summary>
-    private async ValueTask CallHandlerAsync(WorkItem item, CancellationToken cancellationToken)
+    private async ValueTask<object?> CallHandlerAsync(WorkItem item, CancellationToken cancellationToken)
     {
         int call = ++item.Calls;
         Volatile.Write(ref item.InCall, true);
@@ -580,6 +595,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
                 Interlocked.Increment(ref _consecutiveFailures);
             }
         }
+
+        return null;
     }
 
     private async ValueTask FinishAsync(WorkItem item, ReleaseOutcome outcome, string? reason)
@@ -660,7 +677,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         public int State;
         public bool InCall;
 
-        /// <summary>Gets the token of this release: cancelled by shutdown's abort, or at stop while it waits between retries.</summary>
+        /// <summary>Gets the token of this release: cancelled by shutdown's abort (item by item, see <see cref="StopAsync"/>), or at stop while it waits between retries.</summary>
         public CancellationTokenSource Cancellation { get; } = cancellation;
 
         public int Calls;
