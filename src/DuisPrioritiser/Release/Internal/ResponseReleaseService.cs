@@ -58,6 +58,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<WorkItem, byte> _active = new();
+    private readonly ConcurrentQueue<CancellationTokenSource> _cancellations = new();
     private readonly bool _keepInJournal;
     private readonly ReleaseGate _releaseGate;
     private readonly ResiliencePipeline _pipeline;
@@ -298,6 +299,11 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _stopping.Dispose();
         _abort.Dispose();
+        while (_cancellations.TryDequeue(out var cancellation))
+        {
+            cancellation.Dispose();
+        }
+
         _telemetry.Dispose();
     }
 
@@ -443,7 +449,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             throw;
         }
 
-        var item = new WorkItem(message, probe, new CancellationTokenSource());
+        var item = new WorkItem(message, probe, RentCancellation());
         if (message.Attempts > 0 && _earlierCalls.TryGetValue(message.Message, out var earlier))
         {
             item.EarlierCalls = earlier.Value;
@@ -474,7 +480,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             finally
             {
                 ResilienceContextPool.Shared.Return(context);
-                item.Cancellation.Dispose();
+                ReturnCancellation(item.Cancellation);
                 _limiter.Release();
             }
 
@@ -623,6 +629,41 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         }
 
         await AcknowledgeAsync(item.Message, outcome).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A cancellation source for one release, reused from earlier releases when possible (as Polly pools its time-out
+    /// sources): a fresh source per message would also allocate the registration node the time-out strategy adds.
+    /// Sources are reused only while the loop runs; shutdown cancels the sources of the releases it gives up on, and a
+    /// cancelled source is never reused (<see cref="CancellationTokenSource.TryReset"/> refuses it).
+    /// </summary>
+    private CancellationTokenSource RentCancellation()
+    {
+        while (_cancellations.TryDequeue(out var pooled))
+        {
+            // Shutdown may have cancelled a source just after its release returned it.
+            if (!pooled.IsCancellationRequested)
+            {
+                return pooled;
+            }
+
+            pooled.Dispose();
+        }
+
+        return new CancellationTokenSource();
+    }
+
+    private void ReturnCancellation(CancellationTokenSource cancellation)
+    {
+        // TryReset also removes any registration a handler left behind, so it can never fire for a later message.
+        if (Volatile.Read(ref _stopped) == 0 && _cancellations.Count < 1024 && cancellation.TryReset())
+        {
+            _cancellations.Enqueue(cancellation);
+        }
+        else
+        {
+            cancellation.Dispose();
+        }
     }
 
     private static ReleaseOptions Copy(ReleaseOptions source) => new()
