@@ -189,7 +189,10 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             {
                 try
                 {
-                    await waiting.Cancellation.CancelAsync().ConfigureAwait(false);
+                    if (Volatile.Read(ref waiting.Cancellation) is { } cancellation)
+                    {
+                        await cancellation.CancelAsync().ConfigureAwait(false);
+                    }
                 }
                 catch (ObjectDisposedException)
                 {
@@ -227,7 +230,10 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             // Each release has its own source (not linked to _abort, which would cost a registration per message).
             try
             {
-                await item.Cancellation.CancelAsync().ConfigureAwait(false);
+                if (Volatile.Read(ref item.Cancellation) is { } cancellation)
+                {
+                    await cancellation.CancelAsync().ConfigureAwait(false);
+                }
             }
             catch (ObjectDisposedException)
             {
@@ -464,7 +470,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private async Task ProcessAsync(WorkItem item)
     {
         Exception? failure = null;
-        var context = ResilienceContextPool.Shared.Get(item.Cancellation.Token);
+        var cancellation = item.Cancellation!;
+        var context = ResilienceContextPool.Shared.Get(cancellation.Token);
         try
         {
             try
@@ -480,7 +487,10 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             finally
             {
                 ResilienceContextPool.Shared.Return(context);
-                ReturnCancellation(item.Cancellation);
+                // The item lets go of its source before it can be reused, so shutdown (which cancels items' sources)
+                // can never reach another release's source through this item.
+                Volatile.Write(ref item.Cancellation, null);
+                ReturnCancellation(cancellation);
                 _limiter.Release();
             }
 
@@ -718,8 +728,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         public int State;
         public bool InCall;
 
-        /// <summary>Gets the token of this release: cancelled by shutdown's abort (item by item, see <see cref="StopAsync"/>), or at stop while it waits between retries.</summary>
-        public CancellationTokenSource Cancellation { get; } = cancellation;
+        /// <summary>The source of this release's token, cancelled by shutdown (item by item, see <see cref="StopAsync"/>); <see langword="null"/> once its pipeline has finished and the source may serve another release.</summary>
+        public CancellationTokenSource? Cancellation = cancellation;
 
         public int Calls;
         public Exception? LastError;
