@@ -133,6 +133,18 @@ internal sealed class AlertCodeLanes
             return false;
         }
 
+        HoldIn(lane, level, entry);
+        return true;
+    }
+
+    /// <summary>Gets the lane that holds <paramref name="code"/> now (for the test of a hold racing a retune), or <see langword="null"/>.</summary>
+    internal object? LaneOf(DuisCode code) => Volatile.Read(ref _set).ByCode.GetValueOrDefault(code);
+
+    /// <summary>Holds <paramref name="entry"/> in <paramref name="lane"/>, a lane looked up earlier (the second half of <see cref="TryHold"/>, for the test of a hold racing a retune).</summary>
+    internal void HoldIn(object lane, int level, in QueuedEntry entry) => HoldIn((Lane)lane, level, entry);
+
+    private void HoldIn(Lane lane, int level, in QueuedEntry entry)
+    {
         lane.Queues[level].Enqueue(entry);
 
         // A retune that ran between the lookup above and this enqueue may have dropped the lane (it held nothing when
@@ -141,8 +153,6 @@ internal sealed class AlertCodeLanes
         {
             Readopt(lane);
         }
-
-        return true;
     }
 
     private void Readopt(Lane lane)

@@ -58,6 +58,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<WorkItem, byte> _active = new();
+    private readonly ConcurrentQueue<CancellationTokenSource> _cancellations = new();
     private readonly bool _keepInJournal;
     private readonly ReleaseGate _releaseGate;
     private readonly ResiliencePipeline _pipeline;
@@ -188,7 +189,10 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             {
                 try
                 {
-                    await waiting.Cancellation.CancelAsync().ConfigureAwait(false);
+                    if (Volatile.Read(ref waiting.Cancellation) is { } cancellation)
+                    {
+                        await cancellation.CancelAsync().ConfigureAwait(false);
+                    }
                 }
                 catch (ObjectDisposedException)
                 {
@@ -221,6 +225,22 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         bool keepInJournal = _keepInJournal;
         var remaining = _active.Keys.ToArray();
         await _abort.CancelAsync().ConfigureAwait(false);
+        foreach (var item in remaining)
+        {
+            // Each release has its own source (not linked to _abort, which would cost a registration per message).
+            try
+            {
+                if (Volatile.Read(ref item.Cancellation) is { } cancellation)
+                {
+                    await cancellation.CancelAsync().ConfigureAwait(false);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // Its call has just finished.
+            }
+        }
+
         int abandoned = 0;
         foreach (var item in remaining)
         {
@@ -285,6 +305,11 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _stopping.Dispose();
         _abort.Dispose();
+        while (_cancellations.TryDequeue(out var cancellation))
+        {
+            cancellation.Dispose();
+        }
+
         _telemetry.Dispose();
     }
 
@@ -430,7 +455,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             throw;
         }
 
-        var item = new WorkItem(message, probe, CancellationTokenSource.CreateLinkedTokenSource(_abort.Token));
+        var item = new WorkItem(message, probe, RentCancellation());
         if (message.Attempts > 0 && _earlierCalls.TryGetValue(message.Message, out var earlier))
         {
             item.EarlierCalls = earlier.Value;
@@ -445,11 +470,14 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private async Task ProcessAsync(WorkItem item)
     {
         Exception? failure = null;
-        var context = ResilienceContextPool.Shared.Get(item.Cancellation.Token);
+        var cancellation = item.Cancellation!;
+        var context = ResilienceContextPool.Shared.Get(cancellation.Token);
         try
         {
             try
             {
+                // TResult = object: the non-generic builder's retry and breaker are ResilienceStrategy<object>, which Polly
+                // then calls directly; with a void callback each would wrap every call in an extra async conversion.
                 await _pipeline.ExecuteAsync(static (ctx, state) => state.Service.CallHandlerAsync(state.Item, ctx.CancellationToken), context, (Service: this, Item: item)).ConfigureAwait(false);
             }
             catch (Exception exception)
@@ -459,7 +487,10 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
             finally
             {
                 ResilienceContextPool.Shared.Return(context);
-                item.Cancellation.Dispose();
+                // The item lets go of its source before it can be reused, so shutdown (which cancels items' sources)
+                // can never reach another release's source through this item.
+                Volatile.Write(ref item.Cancellation, null);
+                ReturnCancellation(cancellation);
                 _limiter.Release();
             }
 
@@ -527,7 +558,7 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     }
 
     /// <summary>One handler call (one attempt of the pipeline): span, duration, pace sample, failure run.</summary>
-    private async ValueTask CallHandlerAsync(WorkItem item, CancellationToken cancellationToken)
+    private async ValueTask<object?> CallHandlerAsync(WorkItem item, CancellationToken cancellationToken)
     {
         int call = ++item.Calls;
         Volatile.Write(ref item.InCall, true);
@@ -580,6 +611,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
                 Interlocked.Increment(ref _consecutiveFailures);
             }
         }
+
+        return null;
     }
 
     private async ValueTask FinishAsync(WorkItem item, ReleaseOutcome outcome, string? reason)
@@ -606,6 +639,41 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         }
 
         await AcknowledgeAsync(item.Message, outcome).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A cancellation source for one release, reused from earlier releases when possible (as Polly pools its time-out
+    /// sources): a fresh source per message would also allocate the registration node the time-out strategy adds.
+    /// Sources are reused only while the loop runs; shutdown cancels the sources of the releases it gives up on, and a
+    /// cancelled source is never reused (<see cref="CancellationTokenSource.TryReset"/> refuses it).
+    /// </summary>
+    private CancellationTokenSource RentCancellation()
+    {
+        while (_cancellations.TryDequeue(out var pooled))
+        {
+            // Shutdown may have cancelled a source just after its release returned it.
+            if (!pooled.IsCancellationRequested)
+            {
+                return pooled;
+            }
+
+            pooled.Dispose();
+        }
+
+        return new CancellationTokenSource();
+    }
+
+    private void ReturnCancellation(CancellationTokenSource cancellation)
+    {
+        // TryReset also removes any registration a handler left behind, so it can never fire for a later message.
+        if (Volatile.Read(ref _stopped) == 0 && _cancellations.Count < 1024 && cancellation.TryReset())
+        {
+            _cancellations.Enqueue(cancellation);
+        }
+        else
+        {
+            cancellation.Dispose();
+        }
     }
 
     private static ReleaseOptions Copy(ReleaseOptions source) => new()
@@ -660,8 +728,8 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         public int State;
         public bool InCall;
 
-        /// <summary>Gets the token of this release: cancelled by shutdown's abort, or at stop while it waits between retries.</summary>
-        public CancellationTokenSource Cancellation { get; } = cancellation;
+        /// <summary>The source of this release's token, cancelled by shutdown (item by item, see <see cref="StopAsync"/>); <see langword="null"/> once its pipeline has finished and the source may serve another release.</summary>
+        public CancellationTokenSource? Cancellation = cancellation;
 
         public int Calls;
         public Exception? LastError;
