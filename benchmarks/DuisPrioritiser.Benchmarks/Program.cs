@@ -19,6 +19,13 @@ if (args.Length > 0 && args[0] == "large-backlog")
     return await DuisPrioritiser.Benchmarks.LargeBacklog.LargeBacklogHarness.RunAsync(args[1..]);
 }
 
+// `--path-loop <seconds> [held]`: the public scheduler path of QueueDepthBenchmarks in a plain loop, for a profiler
+// (`perf record -p <pid>`); prints ns per message. Not a measurement to publish: BenchmarkDotNet is.
+if (args is ["--path-loop", ..])
+{
+    return DuisPrioritiser.Benchmarks.PathLoop.Run(args[1..]);
+}
+
 IConfig config = DefaultConfig.Instance;
 if (Environment.GetEnvironmentVariable("DUIS_BENCH_QUICK") == "1")
 {

@@ -45,6 +45,13 @@ public class QueueDepthBenchmarks
     [Params(0, 100_000, 1_000_000)]
     public int Held { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether the scheduler keeps Bulk FIFO (fair queueing off), to see the rest of the path apart from fair Bulk.</summary>
+    [Params(false)]
+    public bool BulkFifo { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether duplicate suppression is off (for a profiler's comparison only; not a benchmark parameter).</summary>
+    public bool WithoutDeduplication { get; set; }
+
     [GlobalSetup(Target = nameof(ConcurrentQueue))]
     public void SetupConcurrentQueue()
     {
@@ -79,6 +86,13 @@ public class QueueDepthBenchmarks
     {
         var options = new ResponsePrioritisationOptions();
         options.Capacity = Math.Max(options.Capacity, Held + (2 * Batch));
+        if (BulkFifo)
+        {
+            options.Traffic.Bulk.FairQueueing = false;
+        }
+
+        options.Deduplication.Enabled = !WithoutDeduplication;
+
         _scheduler = new ResponseReleaseScheduler(options);
         Fill(new SchedulerOps(_scheduler));
     }

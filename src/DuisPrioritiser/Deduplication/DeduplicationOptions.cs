@@ -14,7 +14,7 @@ public sealed class DeduplicationOptions
     /// <value>The default value is <see langword="true"/>.</value>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Gets or sets how many recent keys are remembered; the oldest is forgotten first. Memory is about 150 bytes per key.</summary>
+    /// <summary>Gets or sets how many recent keys are remembered; each part of the window forgets its oldest key first (see <see cref="Release.SchedulerSnapshot.DuplicateKeysEvicted"/>). Memory is about 150 bytes per key.</summary>
     /// <value>The default value is 100,000.</value>
     [Range(16, 10_000_000)]
     public int MaxCount { get; set; } = 100_000;

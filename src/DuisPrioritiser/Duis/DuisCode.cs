@@ -31,6 +31,9 @@ public readonly struct DuisCode : IEquatable<DuisCode>, ISpanFormattable
     /// <summary>Gets a value indicating whether this is <see cref="None"/>.</summary>
     public bool IsNone => _length == 0;
 
+    /// <summary>Gets the characters packed one byte each, big end first: unique per code (0 for <see cref="None"/>), for hashing without <see cref="HashCode"/>.</summary>
+    internal ulong Packed => _packed;
+
     /// <summary>Gets the number of characters in the code.</summary>
     public int Length => _length;
 

@@ -392,6 +392,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         return new SchedulerSnapshot(levels, _gate.Capacity, _gate.InFlight, _gate.IsCompleted, _timeProvider.GetUtcNow())
         {
             DuplicatesSuppressed = DuplicatesSuppressed,
+            DuplicateKeysEvicted = _intake.DuplicateKeysEvicted,
             Mode = _recovery.Mode,
             DeferredCount = _release.DeferredCount,
         };

@@ -43,6 +43,14 @@ public sealed class SchedulerSnapshot
     /// <summary>Gets how many duplicate messages the scheduler has suppressed since it started.</summary>
     public long DuplicatesSuppressed { get; internal init; }
 
+    /// <summary>
+    /// Gets how many remembered message keys the duplicate window forgot before <see cref="Deduplication.DeduplicationOptions.MaxAge"/>
+    /// because their part of the window was full (a copy of such a message arriving later is accepted again, a
+    /// redelivery). It grows steadily once more than about half of <see cref="Deduplication.DeduplicationOptions.MaxCount"/>
+    /// distinct messages arrive within MaxAge: raise MaxCount if redeliveries come later than that.
+    /// </summary>
+    public long DuplicateKeysEvicted { get; internal init; }
+
     /// <summary>Gets when the snapshot was taken.</summary>
     public DateTimeOffset TakenAt { get; }
 

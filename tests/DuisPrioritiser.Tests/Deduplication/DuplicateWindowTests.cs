@@ -94,4 +94,138 @@ public class DuplicateWindowTests
         Assert.That(falseSuppressions, Is.Zero);
         Assert.That(window.SuppressedCount, Is.EqualTo(200_000));
     }
+
+    [Test]
+    public void TrySuppress_SameIdOtherPayloadName_SharesTheTagButIsNeverSuppressed()
+    {
+        // The payload name is not hashed: these keys land in one bucket with one tag, and only the full comparison
+        // tells them apart. A match on the tag alone would drop a distinct message.
+        var window = new DuplicateWindow(new DeduplicationOptions(), new FakeTimeProvider());
+        var first = new DeduplicationKey("id-1", true, DuisCode.Parse("I0"), DuisMessageKind.DccAlert, DuisCode.Parse("N24"), default, "PayloadA");
+        var second = first with { PayloadName = "PayloadB" };
+        Assert.That(window.Hash(in second), Is.EqualTo(window.Hash(in first)));
+
+        window.Add(first);
+        Assert.That(window.TrySuppress(second), Is.False);
+        Assert.That(window.TrySuppress(first with { PayloadName = null }), Is.False);
+        Assert.That(window.TrySuppress(first), Is.True);
+        Assert.That(window.SuppressedCount, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void TrySuppress_SameIdAnyOtherFieldDifferent_IsNeverSuppressed()
+    {
+        var window = new DuplicateWindow(new DeduplicationOptions(), new FakeTimeProvider());
+        var key = new DeduplicationKey("id-1", true, DuisCode.Parse("I0"), DuisMessageKind.Response, DuisCode.None, ServiceReferenceVariant.Parse("4.1.1"));
+        window.Add(key);
+        DeduplicationKey[] others =
+        [
+            key with { IsResponseId = false },
+            key with { ResponseCode = DuisCode.Parse("E3") },
+            key with { Kind = DuisMessageKind.Smets1Response },
+            key with { AlertCode = DuisCode.Parse("8F1C") },
+            key with { Srv = ServiceReferenceVariant.Parse("4.1.2") },
+            key with { Id = "id-1 " },
+            key with { Id = "ID-1" },
+        ];
+
+        Assert.That(others.Select(other => window.TrySuppress(other)), Is.All.False);
+        Assert.That(window.TrySuppress(key with { Id = string.Concat("id-", "1") }), Is.True, "An equal id in another string instance is the same key.");
+    }
+
+    [Test]
+    public void Hash_DependsOnTheSeed_SoCollisionsDoNotCarryAcrossWindows()
+    {
+        var keys = Enumerable.Range(0, 64).Select(i => Key(i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        var a = new DuplicateWindow(new DeduplicationOptions(), new FakeTimeProvider());
+        var b = new DuplicateWindow(new DeduplicationOptions(), new FakeTimeProvider());
+        Assert.That(keys.Select(k => a.Hash(in k)), Is.Not.EqualTo(keys.Select(k => b.Hash(in k))));
+        Assert.That(keys.Select(k => a.Hash(in k)).Distinct().Count(), Is.EqualTo(keys.Length));
+    }
+
+    [Test]
+    public void Add_FullBuckets_CountsLiveEvictionsButNotExpiredOnes()
+    {
+        var clock = new FakeTimeProvider();
+        var window = new DuplicateWindow(new DeduplicationOptions { MaxCount = 16, MaxAge = TimeSpan.FromMinutes(1) }, clock);
+        Assert.That(window.SlotCount, Is.EqualTo(16));
+        for (int i = 0; i < 16; i++)
+        {
+            window.Add(Key("first" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        Assert.That(window.EvictedLiveCount, Is.EqualTo(16 - window.Count), "Sixteen keys in sixteen slots: only an uneven spread between the two buckets evicts.");
+        for (int i = 0; i < 100; i++)
+        {
+            window.Add(Key("second" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        // 116 live keys through 16 slots: at least 100 were forgotten while live, and each is counted.
+        Assert.That(window.EvictedLiveCount, Is.EqualTo(116 - window.Count));
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        long beforeExpired = window.EvictedLiveCount;
+        window.Add(Key("third"));
+        Assert.That(window.EvictedLiveCount, Is.EqualTo(beforeExpired), "Replacing an expired key forgets nothing live.");
+        Assert.That(window.Count, Is.EqualTo(1));
+    }
+
+    [Test]
+    [Category("Stress")]
+    public void SharedKeys_FourThreadsRacing_NeverSuppressAnUnaddedKeyAndSuppressEveryAddedOne()
+    {
+        // Four threads take turns through rounds: each round, every thread adds its own fresh keys and looks up the
+        // other threads' keys of the previous round (added before the barrier, so they must be found) and of the next
+        // round (not added by anyone yet, so they must not be).
+        const int Threads = 4;
+        const int Rounds = 200;
+        const int PerRound = 50;
+        var window = new DuplicateWindow(new DeduplicationOptions { MaxCount = 1_000_000 }, TimeProvider.System);
+        var keys = new DeduplicationKey[Rounds + 1, Threads, PerRound];
+        for (int r = 0; r <= Rounds; r++)
+        {
+            for (int t = 0; t < Threads; t++)
+            {
+                for (int i = 0; i < PerRound; i++)
+                {
+                    keys[r, t, i] = Key($"{r}:{t}:{i}");
+                }
+            }
+        }
+
+        int falsePositives = 0;
+        int misses = 0;
+        using var barrier = new Barrier(Threads);
+        var workers = Enumerable.Range(0, Threads).Select(t => Task.Factory.StartNew(
+            () =>
+            {
+                for (int r = 0; r < Rounds; r++)
+                {
+                    for (int i = 0; i < PerRound; i++)
+                    {
+                        window.Add(keys[r, t, i]);
+                        int other = (t + 1 + (i % (Threads - 1))) % Threads;
+                        if (r > 0 && !window.TrySuppress(keys[r - 1, other, i]))
+                        {
+                            Interlocked.Increment(ref misses);
+                        }
+
+                        if (window.TrySuppress(keys[r + 1, other, i]))
+                        {
+                            Interlocked.Increment(ref falsePositives);
+                        }
+                    }
+
+                    barrier.SignalAndWait();
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+        Assert.That(Task.WaitAll(workers, TimeSpan.FromSeconds(60)), Is.True);
+
+        Assert.That(falsePositives, Is.Zero, "A key nobody added was reported as seen: a distinct message would be dropped.");
+        Assert.That(misses, Is.Zero, "A key added before the barrier was not found (40,000 keys cannot overflow a bucket of a 1,000,000-key window).");
+        Assert.That(window.SuppressedCount, Is.EqualTo((Rounds - 1) * Threads * PerRound));
+    }
 }

@@ -123,4 +123,68 @@ public class ResponseReleaseSchedulerDeduplicationTests
         scheduler.Complete();
         Assert.That(await scheduler.EnqueueWithResultAsync(Response("x")), Is.EqualTo(EnqueueResult.RejectedCompleted));
     }
+
+    [Test]
+    [Category("Stress")]
+    public async Task TryEnqueue_FourProducersWithRedeliveries_LosesNoDistinctMessageAndSuppressesEveryLaterCopy()
+    {
+        // Four producers: each sends its own ids twice (the second copy after the first was accepted: must be
+        // suppressed) and a shared set of ids that all four race on (each id must be released at least once; racing
+        // copies may both be accepted, a documented redelivery). Two readers drain concurrently.
+        const int Producers = 4;
+        const int Own = 5_000;
+        const int Shared = 2_000;
+        var options = new ResponsePrioritisationOptions { Capacity = 100_000 };
+        options.Traffic.Bulk.FairQueueing = false;
+        using var scheduler = new ResponseReleaseScheduler(options);
+        var released = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        int producing = Producers;
+
+        async Task ReadAsync()
+        {
+            while (true)
+            {
+                if (scheduler.TryDequeue(out var message))
+                {
+                    released.AddOrUpdate(message.Message.ResponseId!, 1, (_, n) => n + 1);
+                    await scheduler.AcknowledgeAsync(message);
+                }
+                else if (Volatile.Read(ref producing) == 0 && scheduler.Count == 0)
+                {
+                    return;
+                }
+                else
+                {
+                    await Task.Yield();
+                }
+            }
+        }
+
+        var readers = new[] { Task.Run(ReadAsync), Task.Run(ReadAsync) };
+        var producers = Enumerable.Range(0, Producers).Select(p => Task.Run(() =>
+        {
+            for (int i = 0; i < Own; i++)
+            {
+                string id = $"own-{p}-{i}";
+                Assert.That(scheduler.TryEnqueue(Response(id)), Is.True);
+                Assert.That(scheduler.TryEnqueue(Response(id)), Is.True, "A duplicate is reported as accepted.");
+                if (i < Shared)
+                {
+                    Assert.That(scheduler.TryEnqueue(Response($"shared-{(i + p) % Shared}")), Is.True);
+                }
+            }
+
+            Interlocked.Decrement(ref producing);
+        })).ToArray();
+
+        await Task.WhenAll(producers).WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(60));
+
+        var ownReleased = released.Where(kv => kv.Key.StartsWith("own-", StringComparison.Ordinal)).ToArray();
+        Assert.That(ownReleased, Has.Length.EqualTo(Producers * Own), "Every distinct message is released.");
+        Assert.That(ownReleased.Where(kv => kv.Value != 1), Is.Empty, "A copy sent after its message was accepted is suppressed.");
+        Assert.That(released.Keys.Count(k => k.StartsWith("shared-", StringComparison.Ordinal)), Is.EqualTo(Shared), "Every shared id is released at least once.");
+        long sharedCopies = released.Where(kv => kv.Key.StartsWith("shared-", StringComparison.Ordinal)).Sum(kv => (long)kv.Value);
+        Assert.That(scheduler.DuplicatesSuppressed, Is.EqualTo((Producers * Own) + ((long)Producers * Shared) - sharedCopies));
+    }
 }

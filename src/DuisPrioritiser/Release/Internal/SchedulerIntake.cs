@@ -56,6 +56,9 @@ internal sealed class SchedulerIntake
 
     public long DuplicatesSuppressed => _duplicates?.SuppressedCount ?? 0;
 
+    /// <summary>Gets how many keys the window forgot before their age limit because their bucket was full.</summary>
+    public long DuplicateKeysEvicted => _duplicates?.EvictedLiveCount ?? 0;
+
     public PriorityLevel Classify(DuisMessage message)
     {
         PriorityLevel level;
@@ -99,7 +102,7 @@ internal sealed class SchedulerIntake
             return false;
         }
 
-        check = new DuplicateCheck(key, key.GetHashCode(), _timeProvider.GetTimestamp());
+        check = new DuplicateCheck(key, _duplicates.Hash(in key), _timeProvider.GetTimestamp());
         if (!_duplicates.TrySuppress(in check.Key, check.Hash, check.Timestamp))
         {
             return false;
@@ -162,10 +165,10 @@ internal sealed class SchedulerIntake
 }
 
 /// <summary>A message's duplicate key, its hash and the intake timestamp it was looked up at; default when it has no key or suppression is off.</summary>
-internal readonly struct DuplicateCheck(DeduplicationKey key, int hash, long timestamp)
+internal readonly struct DuplicateCheck(DeduplicationKey key, ulong hash, long timestamp)
 {
     public readonly DeduplicationKey Key = key;
-    public readonly int Hash = hash;
+    public readonly ulong Hash = hash;
 
     /// <summary>The intake timestamp the lookup used; 0 when no lookup was made (the enqueue reads the clock itself).</summary>
     public readonly long Timestamp = timestamp;
