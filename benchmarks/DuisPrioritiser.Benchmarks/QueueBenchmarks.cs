@@ -1,3 +1,7 @@
+#if BASELINE_READER
+extern alias baseline;
+#endif
+
 using System.Collections.Concurrent;
 using BenchmarkDotNet.Attributes;
 using DuisPrioritiser.Classification;
@@ -45,8 +49,8 @@ public class QueueDepthBenchmarks
     [Params(0, 100_000, 1_000_000)]
     public int Held { get; set; }
 
-    /// <summary>Gets or sets a value indicating whether the scheduler keeps Bulk FIFO (fair queueing off), to see the rest of the path apart from fair Bulk.</summary>
-    [Params(false)]
+    /// <summary>Gets or sets a value indicating whether the schedulers keep Bulk FIFO (fair queueing off), to see the rest of the path apart from fair Bulk. The queue baselines ignore it (their rows repeat).</summary>
+    [Params(false, true)]
     public bool BulkFifo { get; set; }
 
     /// <summary>Gets or sets a value indicating whether duplicate suppression is off (for a profiler's comparison only; not a benchmark parameter).</summary>
@@ -97,9 +101,106 @@ public class QueueDepthBenchmarks
         Fill(new SchedulerOps(_scheduler));
     }
 
+#if BASELINE_READER
+    private baseline::DuisPrioritiser.Release.ResponseReleaseScheduler _baselineScheduler = null!;
+    private baseline::DuisPrioritiser.Duis.DuisMessage[] _baselinePool = [];
+
+    /// <summary>
+    /// The public scheduler of the library built from an earlier commit (<c>-p:BaselineReader=path/DuisPrioritiser.Baseline.dll</c>,
+    /// built with <c>-p:AssemblyName=DuisPrioritiser.Baseline</c>), with the same options, messages and loop: the same-run
+    /// "before" row.
+    /// </summary>
+    [GlobalSetup(Target = nameof(BaselineScheduler))]
+    public void SetupBaselineScheduler()
+    {
+        var options = new baseline::DuisPrioritiser.ResponsePrioritisationOptions();
+        options.Capacity = Math.Max(options.Capacity, Held + (2 * Batch));
+        if (BulkFifo)
+        {
+            options.Traffic.Bulk.FairQueueing = false;
+        }
+
+        _baselineScheduler = new baseline::DuisPrioritiser.Release.ResponseReleaseScheduler(options);
+        _pool = ItemPool.Create(Held + ReuseDistance);
+        _baselinePool = ToBaseline(_pool);
+        var ops = new BaselineSchedulerOps(_baselineScheduler, _baselinePool);
+        for (int i = 0; i < Held; i++)
+        {
+            if (!ops.TryEnqueue(_pool[i]))
+            {
+                Fail.Refused(_pool[i]);
+            }
+        }
+
+        _next = Held;
+    }
+
+    /// <summary>The same messages as <paramref name="pool"/>, as the baseline library's type (index for index).</summary>
+    internal static baseline::DuisPrioritiser.Duis.DuisMessage[] ToBaseline(Item[] pool)
+    {
+        var messages = new baseline::DuisPrioritiser.Duis.DuisMessage[pool.Length];
+        for (int i = 0; i < pool.Length; i++)
+        {
+            var m = pool[i].Message;
+            messages[i] = new baseline::DuisPrioritiser.Duis.DuisMessage((baseline::DuisPrioritiser.Duis.DuisMessageKind)(int)m.Kind)
+            {
+                ServiceReferenceVariant = m.ServiceReferenceVariant.IsNone ? default : baseline::DuisPrioritiser.Duis.ServiceReferenceVariant.Parse(m.ServiceReferenceVariant.ToString()),
+                ResponseCode = m.ResponseCode.IsNone ? default : baseline::DuisPrioritiser.Duis.DuisCode.Parse(m.ResponseCode.ToString()),
+                AlertCode = m.AlertCode.IsNone ? default : baseline::DuisPrioritiser.Duis.DuisCode.Parse(m.AlertCode.ToString()),
+                ResponseId = m.ResponseId,
+                IsDccScheduled = m.IsDccScheduled,
+            };
+        }
+
+        return messages;
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public long BaselineScheduler()
+    {
+        long sink = Run(new BaselineSchedulerOps(_baselineScheduler, _baselinePool));
+        if (_baselineScheduler.Count != Held || _baselineScheduler.DuplicatesSuppressed != 0)
+        {
+            Fail.Check($"The baseline scheduler holds {_baselineScheduler.Count} (expected {Held}) and suppressed {_baselineScheduler.DuplicatesSuppressed} duplicates (expected 0).");
+        }
+
+        return sink;
+    }
+
+    internal readonly struct BaselineSchedulerOps(baseline::DuisPrioritiser.Release.ResponseReleaseScheduler scheduler, baseline::DuisPrioritiser.Duis.DuisMessage[] pool) : IQueueOps
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public bool TryEnqueue(Item item) => scheduler.TryEnqueue(pool[item.Id]);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public bool TryDequeue(out long check)
+        {
+            if (!scheduler.TryDequeue(out var released))
+            {
+                check = 0;
+                return false;
+            }
+
+            var acknowledged = scheduler.AcknowledgeAsync(released);
+            if (!acknowledged.IsCompletedSuccessfully)
+            {
+                acknowledged.AsTask().GetAwaiter().GetResult();
+            }
+
+            check = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(released.Message);
+            return true;
+        }
+    }
+#endif
+
     [GlobalCleanup]
     public void Cleanup()
     {
+#if BASELINE_READER
+        _baselineScheduler?.Dispose();
+        _baselineScheduler = null!;
+        _baselinePool = [];
+#endif
         // Release everything: an in-process run keeps this instance until the next benchmark.
         _scheduler?.Dispose();
         _scheduler = null!;

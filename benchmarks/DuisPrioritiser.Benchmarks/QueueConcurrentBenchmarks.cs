@@ -1,3 +1,7 @@
+#if BASELINE_READER
+extern alias baseline;
+#endif
+
 using System.Collections.Concurrent;
 using BenchmarkDotNet.Attributes;
 using DuisPrioritiser.Classification;
@@ -51,6 +55,41 @@ public class QueueConcurrentBenchmarks
         }, scheduler);
     }
 
+    [GlobalSetup(Target = nameof(Scheduler_BulkFifo_2P2C))]
+    public void SetupSchedulerBulkFifo()
+    {
+        var options = new ResponsePrioritisationOptions();
+        options.Traffic.Bulk.FairQueueing = false;
+        var scheduler = new ResponseReleaseScheduler(options);
+        _harness = Harness.Start(new SchedulerOps(scheduler), () =>
+        {
+            if (scheduler.Count != 0 || scheduler.DuplicatesSuppressed != 0)
+            {
+                Fail.Check($"The scheduler holds {scheduler.Count} (expected 0) and suppressed {scheduler.DuplicatesSuppressed} duplicates (expected 0).");
+            }
+        }, scheduler);
+    }
+
+#if BASELINE_READER
+    [GlobalSetup(Target = nameof(BaselineScheduler_2P2C))]
+    public void SetupBaselineScheduler()
+    {
+        // The earlier library's scheduler (see QueueDepthBenchmarks.BaselineScheduler), default options, same messages.
+        var scheduler = new baseline::DuisPrioritiser.Release.ResponseReleaseScheduler(new baseline::DuisPrioritiser.ResponsePrioritisationOptions());
+        var messages = QueueDepthBenchmarks.ToBaseline(ItemPool.Create(2 * Messages));
+        _harness = Harness.Start(new QueueDepthBenchmarks.BaselineSchedulerOps(scheduler, messages), () =>
+        {
+            if (scheduler.Count != 0 || scheduler.DuplicatesSuppressed != 0)
+            {
+                Fail.Check($"The baseline scheduler holds {scheduler.Count} (expected 0) and suppressed {scheduler.DuplicatesSuppressed} duplicates (expected 0).");
+            }
+        }, scheduler);
+    }
+
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public void BaselineScheduler_2P2C() => _harness.RunOnce();
+#endif
+
     [GlobalCleanup]
     public void Cleanup()
     {
@@ -74,6 +113,10 @@ public class QueueConcurrentBenchmarks
 
     [Benchmark(OperationsPerInvoke = Messages)]
     public void Scheduler_2P2C() => _harness.RunOnce();
+
+    /// <summary>The scheduler with Bulk FIFO (<c>Traffic:Bulk:FairQueueing</c> off): the path apart from fair Bulk.</summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public void Scheduler_BulkFifo_2P2C() => _harness.RunOnce();
 
     /// <summary>Four long-lived threads (two producers, two consumers) released per invocation.</summary>
     internal sealed class Harness : IDisposable
