@@ -125,6 +125,24 @@ public class ResponseReleaseSchedulerDeduplicationTests
     }
 
     [Test]
+    public void GetSnapshot_WindowSmallerThanTheTraffic_CountsKeysForgottenEarly()
+    {
+        var options = new ResponsePrioritisationOptions { Capacity = 1_000 };
+        options.Deduplication.MaxCount = 16;
+        using var scheduler = new ResponseReleaseScheduler(options, timeProvider: new FakeTimeProvider());
+        Assert.That(scheduler.GetSnapshot().DuplicateKeysEvicted, Is.Zero);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.That(scheduler.TryEnqueue(Response($"r{i}")), Is.True);
+        }
+
+        // 100 live keys through 16 slots: at least 84 were forgotten before their age limit, so their copies count as new.
+        Assert.That(scheduler.GetSnapshot().DuplicateKeysEvicted, Is.InRange(84, 100));
+        Assert.That(scheduler.TryEnqueue(Response("r0")), Is.True);
+        Assert.That(scheduler.Count, Is.EqualTo(101), "The first key was forgotten: its copy is accepted again (a redelivery, never a loss).");
+    }
+
+    [Test]
     [Category("Stress")]
     public async Task TryEnqueue_FourProducersWithRedeliveries_LosesNoDistinctMessageAndSuppressesEveryLaterCopy()
     {
