@@ -76,7 +76,7 @@ var producing = Enumerable.Range(0, producers).Select(p => Task.Run(async () =>
                 // The originator (the device) is the ResponseID's first part: 8 devices, so repeats are frequent.
                 AlertCode = DuisCode.Parse("8FFE"), // Bulk by default
                 ResponseCode = DuisCode.Parse("I0"),
-                ResponseId = string.Create(CultureInfo.InvariantCulture, $"88-73-84-57-00-00-00-0{i % 8}:{run}-{p}:{i}"),
+                ResponseId = string.Create(CultureInfo.InvariantCulture, $"88-73-84-57-00-00-00-0{i % 8}:90-B3-D5-1F-30-01-00-00:{(RunNumber(run) * 10_000_000_000_000) + (p * 100_000_000_000) + i}"),
             }
             : new DuisMessage(DuisMessageKind.Response, Encoding.UTF8.GetBytes("<Response>" + id + "</Response>"))
             {
@@ -101,6 +101,9 @@ if (producers == 0 && !keep)
 await Task.WhenAll(consumers.Length > 0 && (producers == 0 && !keep) ? consumers : [.. consumers, .. producing, Task.Delay(Timeout.Infinite)]);
 log.Write("E", string.Empty);
 return 0;
+
+/// <summary>The digits of a run's name ("c3": 3), so that ids stay unique across runs; 99 for a name without digits.</summary>
+static long RunNumber(string run) => long.TryParse(new string([.. run.Where(char.IsAsciiDigit)]), NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : 99;
 
 /// <summary>A line log written straight through to the OS (no user-space buffering left behind by a kill).</summary>
 internal sealed class CrashLog(string path) : IDisposable
