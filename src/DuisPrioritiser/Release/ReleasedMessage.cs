@@ -11,6 +11,8 @@ namespace DuisPrioritiser.Release;
 /// </remarks>
 public readonly struct ReleasedMessage : IEquatable<ReleasedMessage>
 {
+    private readonly AlertRepeats? _repeats;
+
     internal ReleasedMessage(DuisMessage message, PriorityLevel level, TimeSpan wait, long token, long enqueuedTimestamp = 0, int attempts = 0, long locator = 0, AlertRepeats? repeats = null)
     {
         _repeats = repeats;
@@ -22,8 +24,6 @@ public readonly struct ReleasedMessage : IEquatable<ReleasedMessage>
         EnqueuedTimestamp = enqueuedTimestamp;
         Attempts = attempts;
     }
-
-    private readonly AlertRepeats? _repeats;
 
     /// <summary>Gets the released message; <see langword="null"/> only for a default instance.</summary>
     public DuisMessage Message { get; }

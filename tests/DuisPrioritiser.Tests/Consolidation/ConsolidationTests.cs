@@ -385,6 +385,42 @@ public class ConsolidationTests
         Assert.That(scheduler.Consolidator!.OpenGroupCount, Is.Zero, "no group left behind");
     }
 
+    [Test]
+    public async Task HostedLoop_CallsTheHandlerOnceForAGroup_AndDeadLettersEveryRepeatWithItsBytes()
+    {
+        var time = new FakeTimeProvider();
+        var options = Options();
+        options.Release.MaxReleaseAttempts = 1;
+        options.Release.MaxRetryAttempts = 0;
+        var scheduler = new ResponseReleaseScheduler(options, timeProvider: time);
+        for (int i = 0; i < 4; i++)
+        {
+            scheduler.TryEnqueue(Alert(Device, i));
+        }
+
+        int calls = 0;
+        var handler = new DuisPrioritiser.Release.Internal.DelegateResponseHandler((_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            throw new DuisPermanentFailureException("refused");
+        });
+        var letters = new ConcurrentQueue<DeadLetter>();
+        var sink = new Mock<IDeadLetterSink>();
+        sink.Setup(s => s.DeadLetterAsync(It.IsAny<DeadLetter>(), It.IsAny<CancellationToken>()))
+            .Callback<DeadLetter, CancellationToken>((letter, _) => letters.Enqueue(letter))
+            .Returns(ValueTask.CompletedTask);
+        var service = new DuisPrioritiser.Release.Internal.ResponseReleaseService(scheduler, handler, sink.Object, Microsoft.Extensions.Options.Options.Create(options), time);
+        await service.StartAsync(CancellationToken.None);
+        await DuisPrioritiser.Tests.Release.ResponseReleaseServiceTests.WaitUntilAsync(() => letters.Count == 4 && scheduler.GetSnapshot().InFlight == 0);
+        await service.StopAsync(CancellationToken.None);
+
+        Assert.That(calls, Is.EqualTo(1), "one handler call for the group");
+        Assert.That(letters.Select(l => l.Message.Message.ResponseId), Is.EqualTo(Enumerable.Range(0, 4).Select(i => Alert(Device, i).ResponseId)), "each message of the group is a dead letter of its own");
+        Assert.That(letters.Select(l => Encoding.UTF8.GetString(l.Message.Message.RawMessage.Span)), Is.EqualTo(Enumerable.Range(0, 4).Select(i => Encoding.UTF8.GetString(Alert(Device, i).RawMessage.Span))));
+        Assert.That(letters.Select(l => l.Message.Repeats.Count), Is.All.Zero);
+        Assert.That(letters.Select(l => l.Reason), Is.All.EqualTo(DeadLetter.PermanentFailureReason));
+    }
+
     internal static ResponsePrioritisationOptions Options()
     {
         var options = new ResponsePrioritisationOptions();
