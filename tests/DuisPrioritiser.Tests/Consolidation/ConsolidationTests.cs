@@ -276,6 +276,37 @@ public class ConsolidationTests
     }
 
     [Test]
+    public async Task Journal_AHeadThatCannotBeReadBack_LeavesItsRepeatsToBeReleasedOnTheirOwn()
+    {
+        using var directory = new JournalTestDirectory();
+        var options = Options();
+        options.Journal = new JournalOptions { Directory = directory.Path };
+        await using var scheduler = new ResponseReleaseScheduler(options);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.That(await scheduler.EnqueueWithResultAsync(Alert(Device, i)), Is.EqualTo(EnqueueResult.Accepted));
+        }
+
+        // Damage the head's record (the first after the 24-byte segment header): its read-back fails (event 6016).
+        string segment = directory.Segments.Single();
+        using (var stream = new FileStream(segment, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            stream.Position = 24 + 40;
+            stream.Write(new byte[16]);
+            stream.Flush(true);
+        }
+
+        var released = Drain(scheduler);
+        Assert.That(released.Select(r => Counter(r.Message)), Is.EqualTo(new[] { 1, 2 }), "the repeats, each on its own");
+        Assert.That(released.Select(r => r.Repeats.Count), Is.All.Zero);
+        Assert.That(scheduler.Count, Is.Zero, "nothing left waiting for a head that cannot be released");
+        foreach (var message in released)
+        {
+            await scheduler.AcknowledgeAsync(message);
+        }
+    }
+
+    [Test]
     public void Options_BindFromConfiguration_AndValidation_RefusesCriticalAndHigh()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

@@ -145,6 +145,35 @@ internal sealed class AlertConsolidator
         return null;
     }
 
+    /// <summary>
+    /// The repeats of a head whose message cannot be read back (so its key is unknown): found by its identity among the
+    /// sealed groups, else by a scan of the open ones (a rare failure path), closed, and returned to be held on their own.
+    /// </summary>
+    public QueuedEntry[] DetachRepeats(int level, in QueuedEntry head)
+    {
+        if (RemoveSealed(GroupHead.Of(in head)) is { } held)
+        {
+            return held.Close(out _) ?? [];
+        }
+
+        foreach (var (key, group) in _open)
+        {
+            if (key.Level == level && group.IsHead(in head))
+            {
+                var repeats = group.Close(out bool wasSealed);
+                _open.TryRemove(new KeyValuePair<GroupKey, AlertGroup>(key, group));
+                if (wasSealed)
+                {
+                    RemoveSealed(group.Head);
+                }
+
+                return repeats ?? [];
+            }
+        }
+
+        return [];
+    }
+
     /// <summary>Keeps the repeats of a returned group with its head, which is held again: released together next time.</summary>
     public void Park(in QueuedEntry head, QueuedEntry[] repeats) => AddSealed(GroupHead.Of(in head), new AlertGroup(GroupHead.Of(in head), repeats));
 

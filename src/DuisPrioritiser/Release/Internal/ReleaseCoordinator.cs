@@ -382,7 +382,7 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
         for (int i = 0; i < entries.Length; i++)
         {
             var repeat = entries[i];
-            if (HasMessage(ref repeat, level))
+            if (repeat.Message is not null || TryRead(ref repeat, level, isHead: false))
             {
                 _gate.OnReleased();
                 messages[count] = repeat.Message!;
@@ -409,7 +409,7 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
     /// its damage is reported by recovery); it leaves this run's held count, and the error is logged (event 6016).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool TryRead(ref QueuedEntry entry, PriorityLevel level)
+    private bool TryRead(ref QueuedEntry entry, PriorityLevel level, bool isHead = true)
     {
         try
         {
@@ -421,6 +421,15 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
             Log.JournalReadFailed(_logger, ex, entry.Token, level);
             _gate.OnReleased();
             _gate.OnAcknowledged();
+            if (isHead && Consolidator is { } consolidator && consolidator.IsEligible((int)level))
+            {
+                // Its repeats must not wait for a release that cannot happen: each is held on its own again.
+                foreach (var repeat in consolidator.DetachRepeats((int)level, in entry))
+                {
+                    _backlog.Add((int)level, in repeat);
+                }
+            }
+
             return false;
         }
     }
