@@ -63,6 +63,12 @@ public static class PostgreSqlBuilderExtensions
         }
 
         options.Validate(o => o.Validate().Count == 0, "The PostgreSQL backlog options are invalid: call PostgreSqlBacklogOptions.Validate() to see what to fix.");
+
+        // Consolidation of repeated alerts needs the held alerts in this process (an embedded store): refused, not ignored.
+        builder.Services.AddOptions<ResponsePrioritisationOptions>().Validate(
+            o => o.Traffic?.Consolidation?.IsEnabled != true,
+            $"{ResponsePrioritisationOptions.SectionName}:Traffic:Consolidation is on, but the PostgreSQL backlog store does not support consolidation of repeated alerts: " +
+            "clear Traffic:Consolidation:Levels and Traffic:Consolidation:AlertCodes, or use the memory store or the file journal.");
         return builder.UseBacklogStore(provider =>
         {
             var (source, owned) = dataSource(provider);

@@ -40,6 +40,24 @@ public sealed class PostgreSqlBuilderExtensionsTests
     }
 
     [Test]
+    public void UsePostgreSql_WithConsolidation_FailsOptionsValidation_AtStart()
+    {
+        // No server needed: validation refuses the combination before anything connects.
+        var services = new ServiceCollection();
+        services.AddResponsePrioritisation(o => o.Traffic.Consolidation.Levels.Add(Classification.PriorityLevel.Bulk))
+            .UsePostgreSql("Host=localhost;Database=unused");
+        using var provider = services.BuildServiceProvider();
+        Assert.That(
+            () => provider.GetRequiredService<IOptions<ResponsePrioritisationOptions>>().Value,
+            Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("does not support consolidation"));
+
+        var without = new ServiceCollection();
+        without.AddResponsePrioritisation().UsePostgreSql("Host=localhost;Database=unused");
+        using var accepted = without.BuildServiceProvider();
+        Assert.That(accepted.GetRequiredService<IOptions<ResponsePrioritisationOptions>>().Value.Traffic.Consolidation.IsEnabled, Is.False);
+    }
+
+    [Test]
     public async Task UsePostgreSql_DataSource_IsNotDisposedWithTheStore()
     {
         var schema = PostgresServer.NewSchema();

@@ -164,4 +164,26 @@ internal static class DocumentSnippets
     {
         public ValueTask DeadLetterAsync(DeadLetter deadLetter, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
+
+    /// <summary>A handler for consolidated alerts (docs/traffic-management.md).</summary>
+    private sealed class ConsolidatingHandler : IResponseHandler
+    {
+        #region consolidation-handler
+        // "Traffic": { "Consolidation": { "Levels": [ "Bulk" ], "Window": "00:05:00", "MaxGroupSize": 100 } }
+        public async ValueTask HandleAsync(ReleasedMessage released, CancellationToken cancellationToken)
+        {
+            await SendAsync(released.Message, cancellationToken);   // the group's first alert
+            foreach (var repeat in released.Repeats)                 // its repeats, oldest first
+            {
+                await RecordRepeatAsync(repeat.ResponseId, repeat.RawMessage, cancellationToken);   // exact bytes and ids
+            }
+
+            // released.Repeats.Count, FirstReceivedAt and LastReceivedAt summarise the group
+        }
+        #endregion
+
+        private static Task SendAsync(DuisMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        private static Task RecordRepeatAsync(string? responseId, ReadOnlyMemory<byte> rawMessage, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }

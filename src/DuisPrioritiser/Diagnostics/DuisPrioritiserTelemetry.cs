@@ -19,6 +19,13 @@ public static class DuisPrioritiserTelemetry
     /// <summary>The name of the <see cref="System.Diagnostics.ActivitySource"/>.</summary>
     public const string ActivitySourceName = "DuisPrioritiser";
 
+    /// <summary>
+    /// Counter, <c>{message}</c>, by <c>priority</c> and <c>duis.alert_code</c>: accepted alerts attached to a held alert of
+    /// the same device and code instead of being queued on their own (see <c>Traffic:Consolidation</c>); each is also
+    /// counted in <see cref="MessagesEnqueued"/>, and is released with its group.
+    /// </summary>
+    public const string AlertsConsolidated = "duis_prioritiser.alerts.consolidated";
+
     /// <summary>Gauge, <c>{message}</c>, by <c>priority</c>: messages held in the queue (messages set aside by a per-alert-code throttle are in <see cref="QueueDeferred"/>).</summary>
     public const string QueueDepth = "duis_prioritiser.queue.depth";
 

@@ -18,6 +18,7 @@ internal sealed class SchedulerMetrics : IDisposable
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _released;
     private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _consolidated;
     private readonly Histogram<double> _wait;
 
     public SchedulerMetrics(IMeterFactory? meterFactory, ISchedulerGauges gauges)
@@ -28,6 +29,7 @@ internal sealed class SchedulerMetrics : IDisposable
         _rejected = _meter.CreateCounter<long>(DuisPrioritiserTelemetry.MessagesRejected, "{message}", "Messages refused (at capacity, completed, invalid, or journal failure).");
         _released = _meter.CreateCounter<long>(DuisPrioritiserTelemetry.MessagesReleased, "{message}", "Messages released.");
         _duplicates = _meter.CreateCounter<long>(DuisPrioritiserTelemetry.MessagesDuplicate, "{message}", "Redelivered duplicates suppressed.");
+        _consolidated = _meter.CreateCounter<long>(DuisPrioritiserTelemetry.AlertsConsolidated, "{message}", "Accepted alerts attached to a held alert of the same device and code.");
         _wait = _meter.CreateHistogram(
             DuisPrioritiserTelemetry.ReleaseWait,
             "s",
@@ -96,6 +98,14 @@ internal sealed class SchedulerMetrics : IDisposable
         if (_duplicates.Enabled)
         {
             _duplicates.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, TelemetryTags.Of(kind)));
+        }
+    }
+
+    public void Consolidated(PriorityLevel level, DuisCode alertCode)
+    {
+        if (_consolidated.Enabled)
+        {
+            _consolidated.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Priority, TelemetryTags.Of(level)), new KeyValuePair<string, object?>(TelemetryTags.AlertCode, alertCode.ToString()));
         }
     }
 

@@ -8,6 +8,7 @@ internal static class TelemetryTags
 {
     public const string Priority = "duis.priority";
     public const string Kind = "duis.message.kind";
+    public const string AlertCode = "duis.alert_code";
 
     /// <summary>Why an operation failed (OpenTelemetry's general attribute): a low-cardinality reason or exception type; absent on success.</summary>
     public const string ErrorType = "error.type";

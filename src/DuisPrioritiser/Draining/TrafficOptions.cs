@@ -87,6 +87,15 @@ public sealed class TrafficOptions
     public Dictionary<string, AlertCodeThrottleOptions> AlertCodes { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
+    /// Gets or sets the consolidation of repeated alerts (one handler call for a held alert and its repeats from the same
+    /// device with the same code). Opt-in: off unless a level or an alert code is listed; never for Critical or High.
+    /// </summary>
+    /// <value>The default value is off (no level or code listed), a 5-minute window and groups of at most 100.</value>
+    [Required]
+    [ValidateObjectMembers]
+    public Consolidation.ConsolidationOptions Consolidation { get; set; } = new();
+
+    /// <summary>
     /// Sets what a flow is for the levels with <see cref="LevelTrafficOptions.FairQueueing"/>: messages with the same
     /// key share a flow. By default the key is the device a message concerns (<see cref="DuisMessage.Device"/>; messages
     /// that name none share one flow); a party that releases traffic to many DCC Users can key on the User instead,

@@ -1,4 +1,5 @@
 using DuisPrioritiser.Classification;
+using DuisPrioritiser.Consolidation;
 using DuisPrioritiser.Duis;
 
 namespace DuisPrioritiser.Release;
@@ -10,8 +11,11 @@ namespace DuisPrioritiser.Release;
 /// </remarks>
 public readonly struct ReleasedMessage : IEquatable<ReleasedMessage>
 {
-    internal ReleasedMessage(DuisMessage message, PriorityLevel level, TimeSpan wait, long token, long enqueuedTimestamp = 0, int attempts = 0, long locator = 0)
+    private readonly AlertRepeats? _repeats;
+
+    internal ReleasedMessage(DuisMessage message, PriorityLevel level, TimeSpan wait, long token, long enqueuedTimestamp = 0, int attempts = 0, long locator = 0, AlertRepeats? repeats = null)
     {
+        _repeats = repeats;
         Locator = locator;
         Message = message;
         Level = level;
@@ -35,6 +39,19 @@ public readonly struct ReleasedMessage : IEquatable<ReleasedMessage>
     /// 0 on its first release.
     /// </summary>
     public int Attempts { get; }
+
+    /// <summary>
+    /// Gets the repeats consolidated into this release (see <see cref="ConsolidationOptions"/>): alerts from the same
+    /// device with the same code that arrived while this one was held. Empty unless consolidation is on. The handler is
+    /// called once for the group; acknowledging this release acknowledges every repeat with the same outcome.
+    /// </summary>
+    public AlertRepeats Repeats => _repeats ?? AlertRepeats.None;
+
+    /// <summary>Gets the repeats, or <see langword="null"/> when there are none.</summary>
+    internal AlertRepeats? RepeatsOrNull => _repeats is { Count: > 0 } ? _repeats : null;
+
+    /// <summary>Gets this release without its repeats (the dead-letter sink receives each message of a group on its own).</summary>
+    internal ReleasedMessage WithoutRepeats() => new(Message, Level, Wait, Token, EnqueuedTimestamp, Attempts, Locator);
 
     /// <summary>Gets the store's identity for this message, used to acknowledge it (0 when not tracked).</summary>
     internal long Token { get; }

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using DuisPrioritiser.Classification;
+using DuisPrioritiser.Consolidation.Internal;
 using DuisPrioritiser.Deduplication.Internal;
 using DuisPrioritiser.DependencyInjection.Internal;
 using DuisPrioritiser.Diagnostics;
@@ -48,6 +49,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     private readonly ILogger _logger;
     private readonly QueueFullMode _fullMode;
     private readonly SchedulerMetrics _metrics;
+    private readonly AlertConsolidator? _consolidator;
 
     /// <summary>True for the memory store without duplicate suppression: intake goes straight to the queue.</summary>
     private readonly bool _direct;
@@ -74,6 +76,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     /// <exception cref="JournalLockedException">Another scheduler (in this or another process) has the configured journal directory open.</exception>
     /// <exception cref="IOException">The configured journal directory cannot be read or written.</exception>
     /// <exception cref="BacklogStoreUnavailableException"><paramref name="backlogStore"/> cannot be reached.</exception>
+    /// <exception cref="NotSupportedException">Consolidation of repeated alerts is on (<see cref="Consolidation.ConsolidationOptions"/>) with a remote <paramref name="backlogStore"/>, which does not support it.</exception>
     public ResponseReleaseScheduler(
         ResponsePrioritisationOptions options,
         IPriorityClassifier? classifier = null,
@@ -96,6 +99,14 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         _recovery.ModeChanged += OnModeChanged;
         var lanes = AlertCodeLanes.Create(options.Traffic, _timeProvider.TimestampFrequency);
 
+        _consolidator = AlertConsolidator.Create(options.Traffic.Consolidation, _timeProvider.TimestampFrequency);
+        if (_consolidator is not null && backlogStore is not null and not EmbeddedBacklogStore)
+        {
+            throw new NotSupportedException(
+                $"{ResponsePrioritisationOptions.SectionName}:Traffic:Consolidation is on, but the backlog store {backlogStore.GetType().Name} is a remote store, which does not " +
+                "support consolidation of repeated alerts: clear Traffic:Consolidation:Levels and Traffic:Consolidation:AlertCodes, or use the memory store or the file journal.");
+        }
+
         _ownsStore = backlogStore is null;
         var fairness = BacklogFairness.From(options.Traffic);
         _store = backlogStore ?? (options.Journal.IsEnabled
@@ -107,14 +118,23 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             // Throttled alert codes' recovered messages go to their code's lane, like new ones, keeping their order.
             _embedded = embedded;
             _backlog = embedded.Backlog;
+            // A consolidated repeat's record names the head it joined: it is attached to that head's group again.
             var backlog = _backlog;
-            var recovered = embedded.Open(_intake.Seed, _intake.SeedCapacity, (level, code, entry) =>
+            var consolidator = _consolidator;
+            consolidator?.BeginRecovery();
+            var recovered = embedded.Open(_intake.Seed, _intake.SeedCapacity, (level, code, entry, groupHead) =>
             {
+                if (consolidator is not null && consolidator.TryAttachRecovered(level, in entry, groupHead))
+                {
+                    return;
+                }
+
                 if (lanes.IsEmpty || !lanes.TryHold(level, code, in entry))
                 {
                     backlog.Add(level, in entry);
                 }
             });
+            consolidator?.EndRecovery();
             _gate.AddHeld(recovered.RecoveredCount);
         }
         else
@@ -127,7 +147,7 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         _direct = _embedded is { IsDurable: false } && !_intake.Deduplicates;
-        _release = new ReleaseCoordinator(_policy, _backlog, _gate, _recovery, lanes, _timeProvider, _remote, _downtime, _embedded, _logger);
+        _release = new ReleaseCoordinator(_policy, _backlog, _gate, _recovery, lanes, _timeProvider, _remote, _downtime, _embedded, _logger) { Consolidator = _consolidator };
 
         // Last: the observable gauges read this instance, so they are registered only once it is fully built
         // (a journal that refuses to open must not leave gauges pointing at a half-built scheduler).
@@ -180,6 +200,9 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
     internal LocalBacklog Backlog => _backlog;
 
     internal IMessageJournal? Journal => (_store as FileJournalBacklogStore)?.Journal;
+
+    /// <summary>Gets the consolidation of repeated alerts, or <see langword="null"/> when it is off; for tests.</summary>
+    internal AlertConsolidator? Consolidator => _consolidator;
 
     /// <inheritdoc />
     public bool TryEnqueue(DuisMessage message)
@@ -350,6 +373,11 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
             Log.UnbalancedAcknowledgement(_logger);
         }
 
+        if (message.RepeatsOrNull is { } repeats)
+        {
+            return AcknowledgeGroupAsync(message, repeats, outcome);
+        }
+
         if (_remote is not null)
         {
             return message.Token > 0 ? _remote.AcknowledgeAsync(message.Token, outcome, cancellationToken) : ValueTask.CompletedTask;
@@ -366,6 +394,44 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         }
 
         return message.Token > 0 ? _embedded!.ForgetAsync(message.Token) : ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Acknowledges a consolidated group: every repeat with the head's outcome. Handled or dead-lettered completes each
+    /// repeat's record as well as the head's; returned holds the head again with its repeats attached.
+    /// </summary>
+    private async ValueTask AcknowledgeGroupAsync(ReleasedMessage message, Consolidation.AlertRepeats repeats, ReleaseOutcome outcome)
+    {
+        var entries = repeats.Entries;
+        for (int i = 0; i < entries.Length; i++)
+        {
+            _gate.OnAcknowledged();
+        }
+
+        var store = _embedded!;
+        if (outcome == ReleaseOutcome.Returned)
+        {
+            var head = QueuedEntry.Hold(message.Message, message.EnqueuedTimestamp, message.Token, message.Attempts + 1, message.Locator);
+            _consolidator!.Park(in head, entries);
+            _backlog.Return((int)message.Level, head);
+            _gate.AddHeld(1 + entries.Length);
+            _gate.NotifyReaders();
+            await store.OnReturnedAsync(head, message.Level).ConfigureAwait(false);
+            return;
+        }
+
+        if (message.Token > 0)
+        {
+            await store.ForgetAsync(message.Token).ConfigureAwait(false);
+        }
+
+        foreach (var entry in entries)
+        {
+            if (entry.Token > 0)
+            {
+                await store.ForgetAsync(entry.Token).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -480,7 +546,17 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
 
         _intake.Stamp(message, timestamp);
         message.CaptureIntakeTraceContext();
-        _release.Hold((int)level, message.AlertCode, QueuedEntry.Hold(message, timestamp, token, 0, locator), message);
+        var entry = QueuedEntry.Hold(message, timestamp, token, 0, locator);
+        if (_consolidator is not null && _consolidator.TryAttach((int)level, message, in entry))
+        {
+            // Attached to the held alert of the same device and code: released with it, nothing new to release now.
+            _recovery.OnArrival(_gate.Held, timestamp);
+            _metrics.Enqueued(level, message.Kind);
+            _metrics.Consolidated(level, message.AlertCode);
+            return EnqueueStatus.Accepted;
+        }
+
+        _release.Hold((int)level, message.AlertCode, in entry, message);
         _recovery.OnArrival(_gate.Held, timestamp);
         _metrics.Enqueued(level, message.Kind);
         _gate.NotifyReaders();
@@ -636,7 +712,9 @@ public sealed partial class ResponseReleaseScheduler : IResponseReleaseScheduler
         long locator;
         try
         {
-            (id, locator) = await store.PersistAsync(message, level).ConfigureAwait(false);
+            // A repeat of a held alert records the head it joins, so that recovery rebuilds the group.
+            long groupHead = _consolidator?.PeekHead((int)level, message) ?? 0;
+            (id, locator) = await store.PersistAsync(message, level, groupHead).ConfigureAwait(false);
         }
         catch (ObjectDisposedException)
         {

@@ -117,6 +117,50 @@ public class CrashTests
         });
     }
 
+    /// <summary>
+    /// Consolidation with the journal: Bulk alerts from 8 devices, consolidated in groups of up to 16, killed at random
+    /// moments and restarted: every repeat is recovered with its group (or on its own when its head was completed before
+    /// the kill), none is lost, and only what was in flight at a kill is delivered twice.
+    /// </summary>
+    [Test]
+    public void Journal_Consolidated_KilledAtRandomMomentsAndRestarted_LosesNoRepeat()
+    {
+        const int Kills = 8;
+        using var directory = new JournalTestDirectory();
+        string journal = Path.Combine(directory.Path, "journal");
+        var rng = new Random(Seed + 2);
+        var runs = new List<Run>();
+        var killTimes = new List<int>();
+        for (int k = 0; k < Kills; k++)
+        {
+            int delay = rng.Next(150, 900);
+            var run = new Run($"c{k}", Path.Combine(directory.Path, $"c{k}.log"), Killed: true);
+            using var process = StartHost(journal, run, producers: 4, consolidate: true);
+            WaitForStart(run, process);
+            KillAfter(run, process, delay);
+            runs.Add(run);
+            killTimes.Add(delay);
+        }
+
+        var final = DrainToTheEnd(journal, directory.Path, TimeSpan.FromSeconds(60), consolidate: true);
+        runs.Add(final);
+        var report = Verify(runs);
+        var groupSizes = runs.SelectMany(r => ReadLines(r.Log)).Where(l => l.StartsWith("G ", StringComparison.Ordinal)).Select(l => int.Parse(l[2..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        int recoveredGroups = ReadLines(final.Log).Count(l => l.StartsWith("G ", StringComparison.Ordinal) && l != "G 0");
+        TestContext.Out.WriteLine(
+            $"Crash test, consolidation (seed {Seed + 2}): {Kills} kill points at {string.Join(",", killTimes)} ms after the scheduler opened; " +
+            $"{report.Accepted} alerts accepted, {groupSizes.Count} handler calls ({groupSizes.Sum()} repeats in groups), {report.Deliveries} deliveries, " +
+            $"{report.Redelivered} redelivered after a kill (all in flight), {report.Recovered} recovered at restarts ({recoveredGroups} groups with repeats in the final run), {report.Lost} lost.");
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Accepted, Is.GreaterThan(1000), "Too few messages were accepted for the test to mean anything.");
+            Assert.That(groupSizes.Sum(), Is.GreaterThan(0), "Nothing was consolidated.");
+            Assert.That(report.Failures, Is.Empty);
+            Assert.That(report.Lost, Is.Zero);
+            Assert.That(File.ReadAllText(final.Log), Does.Contain("E \n"), "The final run did not drain to the end.");
+        });
+    }
+
     /// <summary>Lets the host run for <paramref name="delayMs"/>, then kills it (it must not have exited by itself).</summary>
     private static void KillAfter(Run run, Process process, int delayMs)
     {
@@ -130,10 +174,10 @@ public class CrashTests
     }
 
     /// <summary>Runs a host without producers until it has released everything the journal holds.</summary>
-    private static Run DrainToTheEnd(string journal, string directory, TimeSpan timeout)
+    private static Run DrainToTheEnd(string journal, string directory, TimeSpan timeout, bool consolidate = false)
     {
         var final = new Run("final", Path.Combine(directory, "final.log"), Killed: false);
-        using var process = StartHost(journal, final, producers: 0);
+        using var process = StartHost(journal, final, producers: 0, consolidate: consolidate);
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
@@ -275,7 +319,7 @@ public class CrashTests
         }
     }
 
-    private static Process StartHost(string journal, Run run, int producers, int consumers = 2, int capacity = 4_000, bool keep = false)
+    private static Process StartHost(string journal, Run run, int producers, int consumers = 2, int capacity = 4_000, bool keep = false, bool consolidate = false)
     {
         string host = typeof(CrashTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "CrashHostPath").Value!;
         Assert.That(File.Exists(host), Is.True, $"Build tests/DuisPrioritiser.CrashHost first: {host} is missing.");
@@ -295,6 +339,11 @@ public class CrashTests
         if (keep)
         {
             start.ArgumentList.Add("keep");
+        }
+
+        if (consolidate)
+        {
+            start.ArgumentList.Add("consolidate");
         }
 
         return Process.Start(start)!;

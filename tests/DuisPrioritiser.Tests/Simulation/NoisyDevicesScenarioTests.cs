@@ -25,6 +25,24 @@ public class NoisyDevicesScenarioTests
     }
 
     [Test]
+    public void Run_SmallStorm_ConsolidationCutsHandlerCalls_ReleasesEveryMessage_AndLeavesCriticalAlone()
+    {
+        var settings = NoisyDevicesScenario.Settings.Parse(["--devices", "2000", "--storm", "120", "--after", "240"])!;
+        var trace = NoisyDevicesScenario.Trace.Generate(settings);
+        var fair = NoisyDevicesScenario.Run(trace, settings, fair: true);
+        var consolidated = NoisyDevicesScenario.Run(trace, settings, fair: true, consolidate: true);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(fair.HandlerCalls, Is.EqualTo(trace.Messages.Length), "one call per message without consolidation");
+            Assert.That(consolidated.Released, Is.EqualTo(trace.Messages.Length), "every message released with consolidation");
+            Assert.That(consolidated.HandlerCalls, Is.LessThan(fair.HandlerCalls * 0.9), "at least 10% fewer handler calls");
+            // Not worse (within 2%); it may be better: fewer Bulk calls keep the workers free for Critical sooner.
+            Assert.That(consolidated.Critical.P99, Is.LessThanOrEqualTo(fair.Critical.P99 * 1.02), "Critical no worse");
+        });
+    }
+
+    [Test]
     public void Settings_Parse_RefusesAnUnknownOptionAndAnImpossibleCapacity()
     {
         Assert.That(NoisyDevicesScenario.Settings.Parse(["--help"]), Is.Null);

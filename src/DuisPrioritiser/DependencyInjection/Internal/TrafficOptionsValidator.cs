@@ -70,6 +70,48 @@ internal sealed class TrafficOptionsValidator : IValidateOptions<ResponsePriorit
             ValidateThrottle(limits.Normal, $"{Section}:Traffic:AlertCodes:{code}:Normal", errors, inDictionary: true);
             ValidateThrottle(limits.Recovery, $"{Section}:Traffic:AlertCodes:{code}:Recovery", errors, inDictionary: true);
         }
+
+        ValidateConsolidation(traffic.Consolidation, errors);
+    }
+
+    private static void ValidateConsolidation(Consolidation.ConsolidationOptions? consolidation, List<string> errors)
+    {
+        const string Path = $"{Section}:Traffic:Consolidation";
+        if (consolidation is null)
+        {
+            errors.Add($"{Path} must not be null.");
+            return;
+        }
+
+        foreach (var level in consolidation.Levels)
+        {
+            if (!PriorityLevels.IsDefined(level))
+            {
+                errors.Add($"{Path}:Levels holds {(int)level}, which is not a priority level: use Normal, Low or Bulk.");
+            }
+            else if (level is PriorityLevel.Critical or PriorityLevel.High)
+            {
+                errors.Add($"{Path}:Levels holds {level}: Critical and High work is never consolidated (each of its messages gets its own handler call); use Normal, Low or Bulk.");
+            }
+        }
+
+        foreach (var code in consolidation.AlertCodes)
+        {
+            if (!DuisCode.TryParse(code, out _))
+            {
+                errors.Add($"{Path}:AlertCodes holds '{code}', which is not an alert code: use 1 to 8 letters or digits, such as 8F35 or N24.");
+            }
+        }
+
+        if (consolidation.Window <= TimeSpan.Zero)
+        {
+            errors.Add($"{Path}:Window is {Text(consolidation.Window)}: it must be positive (for example \"00:05:00\").");
+        }
+
+        if (consolidation.MaxGroupSize < 2)
+        {
+            errors.Add($"{Path}:MaxGroupSize is {consolidation.MaxGroupSize}: a group holds the held alert and at least one repeat, so use 2 or more (for example 100).");
+        }
     }
 
     private static void ValidateThrottle(ThrottleOptions? throttle, string path, List<string> errors, bool inDictionary = false)

@@ -140,9 +140,9 @@ internal sealed class FileMessageJournal : IMessageJournal
         }
     }
 
-    public ValueTask<JournalPosition> AppendAsync(DuisMessage message, PriorityLevel level)
+    public ValueTask<JournalPosition> AppendAsync(DuisMessage message, PriorityLevel level, long groupHead = 0)
     {
-        var request = new JournalRequest(JournalRecordType.Enqueue, message, level, 0);
+        var request = new JournalRequest(JournalRecordType.Enqueue, message, level, 0) { GroupHead = groupHead };
         if (!_requests.Writer.TryWrite(request))
         {
             throw new ObjectDisposedException(nameof(FileMessageJournal), "The journal is closed: the scheduler was disposed.");
@@ -406,7 +406,7 @@ internal sealed class FileMessageJournal : IMessageJournal
             }
 
             segment.MarkLive(id);
-            records.Add(new RecoveredMessage(id, (PriorityLevel)level, JournalPosition.Pack(segment.Number, position), 0, alertCode));
+            records.Add(new RecoveredMessage(id, (PriorityLevel)level, JournalPosition.Pack(segment.Number, position), 0, alertCode, JournalRecordCodec.ReadGroupHead(body, format)));
             return true;
         }
 
@@ -652,7 +652,7 @@ internal sealed class FileMessageJournal : IMessageJournal
                 {
                     long id = _nextId++;
                     long offset = _activeLength + _buffer.WrittenCount;
-                    JournalRecordCodec.WriteEnqueue(_buffer, id, request.Level, request.Message!);
+                    JournalRecordCodec.WriteEnqueue(_buffer, id, request.Level, request.Message!, request.GroupHead);
                     request.Id = id;
                     request.Locator = JournalPosition.Pack(_active!.Number, offset);
                     _active!.MarkLive(id);
@@ -875,6 +875,9 @@ internal sealed class FileMessageJournal : IMessageJournal
 
         /// <summary>Gets the attempt count of a Returned record.</summary>
         public int Attempts { get; init; }
+
+        /// <summary>Gets the journal id of the group head a consolidated repeat joined (0 for any other message).</summary>
+        public long GroupHead { get; init; }
 
         /// <summary>Gets or sets whether a Complete or Returned record was written for a live message in this batch.</summary>
         public bool Written { get; set; }

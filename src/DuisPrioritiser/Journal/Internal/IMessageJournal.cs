@@ -13,10 +13,13 @@ internal interface IMessageJournal : IAsyncDisposable, IDisposable
     bool HasDiskRoom { get; }
 
     /// <summary>Makes <paramref name="message"/> durable at <paramref name="level"/>; completes once it is on stable storage.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="level">Its level.</param>
+    /// <param name="groupHead">For a consolidated repeat, the journal id of the held alert it joins (recovery rebuilds the group); otherwise 0.</param>
     /// <returns>The journal id of the message (used to complete it) and where its record is (used to read it back).</returns>
     /// <exception cref="JournalWriteException">The message could not be made durable.</exception>
     /// <exception cref="ObjectDisposedException">The journal is closed.</exception>
-    ValueTask<JournalPosition> AppendAsync(DuisMessage message, PriorityLevel level);
+    ValueTask<JournalPosition> AppendAsync(DuisMessage message, PriorityLevel level, long groupHead = 0);
 
     /// <summary>Records that message <paramref name="id"/> is finished; completes once the record is written to the operating system (not necessarily flushed).</summary>
     /// <exception cref="JournalWriteException">The record could not be written (disk full, journal faulted): the message stays live and is recovered at the next start.</exception>

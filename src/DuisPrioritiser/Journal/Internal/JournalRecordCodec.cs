@@ -19,7 +19,9 @@ namespace DuisPrioritiser.Journal.Internal;
 /// carried trace context and attempt counts); those records still read. Format 2 Enqueue records add, after the raw
 /// bytes, the intake trace context: <c>u8 present | 16 trace id | 8 span id | u8 trace flags</c> (the W3C
 /// <c>traceparent</c> of <see cref="System.Diagnostics.Activity.Current"/> at intake). A record of an unknown format
-/// is treated as damaged.</para>
+/// is treated as damaged. Format 3 is format 2 plus, at the end of an Enqueue body, <c>i64 group head</c>: the journal id of
+/// the held alert this repeat was consolidated with (see <c>ConsolidationOptions</c>), so that recovery rebuilds the
+/// group; only consolidated repeats are written in format 3, every other record stays format 2.</para>
 /// </summary>
 internal static class JournalRecordCodec
 {
@@ -33,6 +35,11 @@ internal static class JournalRecordCodec
 
     /// <summary>The record format this version writes.</summary>
     public const byte CurrentFormat = 2;
+
+    /// <summary>The record format of an Enqueue record of a consolidated repeat: <see cref="CurrentFormat"/> plus the group head's id.</summary>
+    public const byte GroupedFormat = 3;
+
+    private const int GroupHeadSize = 8;
 
     /// <summary>Size of a Returned record: header, attempts, checksum.</summary>
     public const int ReturnedRecordSize = MinRecordSize + 4;
@@ -96,7 +103,7 @@ internal static class JournalRecordCodec
 
     /// <summary>Appends an Enqueue record for <paramref name="message"/>.</summary>
     /// <exception cref="ArgumentException">The message is too large for one record.</exception>
-    public static void WriteEnqueue(ArrayBufferWriter<byte> output, long id, PriorityLevel level, DuisMessage message)
+    public static void WriteEnqueue(ArrayBufferWriter<byte> output, long id, PriorityLevel level, DuisMessage message, long groupHead = 0)
     {
         var requestId = message.RequestId;
         var responseId = message.ResponseId;
@@ -108,6 +115,7 @@ internal static class JournalRecordCodec
             + StringSize(requestId) + StringSize(responseId) + StringSize(payloadName)
             + 4 + message.RawMessage.Length
             + TraceContextSize
+            + GroupHeadSize
             + ChecksumSize;
         if (size > MaxRecordSize)
         {
@@ -136,10 +144,14 @@ internal static class JournalRecordCodec
         writer.Int32(message.RawMessage.Length);
         writer.Bytes(message.RawMessage.Span);
         writer.TraceContext(message.IntakeTraceContext);
+        if (groupHead > 0)
+        {
+            writer.Int64(groupHead);
+        }
 
         int length = RecordHeaderSize + writer.Position + ChecksumSize;
         var record = span[..length];
-        WriteHeader(record, length, JournalRecordType.Enqueue, (byte)level, id);
+        WriteHeader(record, length, JournalRecordType.Enqueue, (byte)level, id, groupHead > 0 ? GroupedFormat : CurrentFormat);
         Seal(record);
         output.Advance(length);
     }
@@ -184,7 +196,8 @@ internal static class JournalRecordCodec
         type = (JournalRecordType)record[4];
         format = record[6];
         if (type is not (JournalRecordType.Enqueue or JournalRecordType.Complete or JournalRecordType.Returned)
-            || format is not (0 or CurrentFormat))
+            || format is not (0 or CurrentFormat or GroupedFormat)
+            || (format == GroupedFormat && type != JournalRecordType.Enqueue))
         {
             return false;
         }
@@ -212,6 +225,10 @@ internal static class JournalRecordCodec
             throw new FormatException("The journal record does not hold a valid envelope.", ex);
         }
     }
+
+    /// <summary>Reads the group head (the journal id of the alert a consolidated repeat joined) of an Enqueue body; 0 when it is not a repeat.</summary>
+    public static long ReadGroupHead(ReadOnlySpan<byte> body, byte format)
+        => format == GroupedFormat && body.Length >= GroupHeadSize ? BinaryPrimitives.ReadInt64LittleEndian(body[^GroupHeadSize..]) : 0;
 
     /// <summary>Rebuilds the envelope from an Enqueue body; the raw bytes are copied out of <paramref name="body"/>.</summary>
     /// <exception cref="FormatException">The body is not a valid envelope.</exception>
@@ -277,12 +294,12 @@ internal static class JournalRecordCodec
 
     private static int StringSize(string? value) => 4 + (value is null ? 0 : Encoding.UTF8.GetMaxByteCount(value.Length));
 
-    private static void WriteHeader(Span<byte> record, int length, JournalRecordType type, byte level, long id)
+    private static void WriteHeader(Span<byte> record, int length, JournalRecordType type, byte level, long id, byte format = CurrentFormat)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)length);
         record[4] = (byte)type;
         record[5] = level;
-        record[6] = CurrentFormat;
+        record[6] = format;
         record[7] = 0;
         BinaryPrimitives.WriteInt64LittleEndian(record[8..], id);
     }
@@ -308,6 +325,12 @@ internal static class JournalRecordCodec
         {
             BinaryPrimitives.WriteInt32LittleEndian(_destination[Position..], value);
             Position += 4;
+        }
+
+        public void Int64(long value)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(_destination[Position..], value);
+            Position += 8;
         }
 
         public void Time(DateTimeOffset value)

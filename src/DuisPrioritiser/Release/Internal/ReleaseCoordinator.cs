@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using DuisPrioritiser.Classification;
+using DuisPrioritiser.Consolidation;
+using DuisPrioritiser.Consolidation.Internal;
 using DuisPrioritiser.Diagnostics;
 using DuisPrioritiser.Draining;
 using DuisPrioritiser.Draining.Internal;
@@ -63,6 +65,9 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
 
     /// <summary>Applies new per-alert-code limits (validated by the caller) to the next releases.</summary>
     public void RetuneLanes(TrafficOptions? options) => _lanes.Retune(options, _timeProvider.TimestampFrequency);
+
+    /// <summary>Gets the consolidation of repeated alerts (a released head carries its group's repeats), or <see langword="null"/> when it is off.</summary>
+    public AlertConsolidator? Consolidator { get; init; }
 
     /// <summary>Gets or sets the instruments; set once the scheduler is built.</summary>
     public SchedulerMetrics? Metrics { get; set; }
@@ -351,10 +356,47 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
 
     private ReleasedMessage Release(in QueuedEntry entry, PriorityLevel level, long now)
     {
+        var repeats = Consolidator is { } consolidator && consolidator.IsEligible((int)level) ? TakeRepeats(consolidator, in entry, level) : null;
         _gate.OnReleased();
         var wait = _timeProvider.GetElapsedTime(entry.EnqueuedTimestamp, now);
         Metrics?.Released(level, entry.Message!.Kind, wait);
-        return new ReleasedMessage(entry.Message!, level, wait, entry.Token, entry.EnqueuedTimestamp, entry.Attempts, entry.Locator);
+        return new ReleasedMessage(entry.Message!, level, wait, entry.Token, entry.EnqueuedTimestamp, entry.Attempts, entry.Locator, repeats);
+    }
+
+    /// <summary>
+    /// Closes the group <paramref name="entry"/> heads and gives its repeats, each read back from the journal when held
+    /// compactly, and each moved from held to in flight. A repeat that cannot be read is treated like a head that cannot
+    /// (see <see cref="TryRead"/>): it stays live in the journal for the next start.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private AlertRepeats? TakeRepeats(AlertConsolidator consolidator, in QueuedEntry entry, PriorityLevel level)
+    {
+        var entries = consolidator.TakeRepeats((int)level, in entry);
+        if (entries is null)
+        {
+            return null;
+        }
+
+        var messages = new DuisMessage[entries.Length];
+        int count = 0;
+        for (int i = 0; i < entries.Length; i++)
+        {
+            var repeat = entries[i];
+            if (repeat.Message is not null || TryRead(ref repeat, level, isHead: false))
+            {
+                _gate.OnReleased();
+                messages[count] = repeat.Message!;
+                entries[count++] = repeat;
+            }
+        }
+
+        if (count < entries.Length)
+        {
+            Array.Resize(ref messages, count);
+            Array.Resize(ref entries, count);
+        }
+
+        return count == 0 ? null : new AlertRepeats(messages, entries, entry.Message!.ReceivedAt);
     }
 
     /// <summary>Makes sure <paramref name="entry"/> carries its message: in memory it does; a compact entry's is read back.</summary>
@@ -367,7 +409,7 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
     /// its damage is reported by recovery); it leaves this run's held count, and the error is logged (event 6016).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool TryRead(ref QueuedEntry entry, PriorityLevel level)
+    private bool TryRead(ref QueuedEntry entry, PriorityLevel level, bool isHead = true)
     {
         try
         {
@@ -379,6 +421,15 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
             Log.JournalReadFailed(_logger, ex, entry.Token, level);
             _gate.OnReleased();
             _gate.OnAcknowledged();
+            if (isHead && Consolidator is { } consolidator && consolidator.IsEligible((int)level))
+            {
+                // Its repeats must not wait for a release that cannot happen: each is held on its own again.
+                foreach (var repeat in consolidator.DetachRepeats((int)level, in entry))
+                {
+                    _backlog.Add((int)level, in repeat);
+                }
+            }
+
             return false;
         }
     }

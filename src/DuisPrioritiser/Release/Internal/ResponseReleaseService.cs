@@ -697,7 +697,28 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         },
     };
 
+    /// <summary>
+    /// Dead-letters <paramref name="message"/>; a consolidated group is dead-lettered message by message (the head, then
+    /// each repeat with its own bytes), so a sink that stores one message per dead letter keeps every repeat.
+    /// </summary>
     private async ValueTask DeadLetterAsync(ReleasedMessage message, string reason, int attempts, Exception? exception)
+    {
+        if (message.RepeatsOrNull is not { } repeats)
+        {
+            await DeadLetterOneAsync(message, reason, attempts, exception).ConfigureAwait(false);
+            return;
+        }
+
+        await DeadLetterOneAsync(message.WithoutRepeats(), reason, attempts, exception).ConfigureAwait(false);
+        for (int i = 0; i < repeats.Count; i++)
+        {
+            var entry = repeats.Entries[i];
+            var repeat = new ReleasedMessage(repeats[i], message.Level, message.Wait, entry.Token, entry.EnqueuedTimestamp, message.Attempts, entry.Locator);
+            await DeadLetterOneAsync(repeat, reason, attempts, exception).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask DeadLetterOneAsync(ReleasedMessage message, string reason, int attempts, Exception? exception)
     {
         _telemetry.DeadLettered(message.Level, message.Message.Kind, reason);
         Log.DeadLettered(_logger, exception, message.Level, message.Message, reason, attempts, message.Message.RequestId, message.Message.ResponseId);

@@ -43,19 +43,21 @@ internal abstract class EmbeddedBacklogStore : IBacklogStore, IDisposable
     /// <param name="seedLimit">How many of the most recently accepted recovered messages <paramref name="onRecovered"/> is told of (the duplicate window holds no more).</param>
     /// <param name="hold">Holds a recovered entry given its level and alert code (the scheduler routes throttled codes to their lanes); <see langword="null"/> to add it to <see cref="Backlog"/>.</param>
     /// <returns>What was recovered.</returns>
-    public BacklogRecovery Open(Action<DuisMessage>? onRecovered, int seedLimit = int.MaxValue, Action<int, DuisCode, QueuedEntry>? hold = null)
+    /// <remarks>The last argument of <paramref name="hold"/> is, for a consolidated repeat, the journal id of the head it joined (0 otherwise).</remarks>
+    public BacklogRecovery Open(Action<DuisMessage>? onRecovered, int seedLimit = int.MaxValue, Action<int, DuisCode, QueuedEntry, long>? hold = null)
     {
         if (Interlocked.Exchange(ref _opened, 1) != 0)
         {
             throw new InvalidOperationException("The backlog store is already open.");
         }
 
-        return new BacklogRecovery(OpenCore(onRecovered, seedLimit, hold ?? ((level, _, entry) => Backlog.Add(level, in entry))));
+        return new BacklogRecovery(OpenCore(onRecovered, seedLimit, hold ?? ((level, _, entry, _) => Backlog.Add(level, in entry))));
     }
 
     /// <summary>Makes <paramref name="message"/> durable at <paramref name="level"/> before it is held; returns its store id and locator.</summary>
     /// <exception cref="InvalidOperationException">The store is not durable.</exception>
-    public virtual ValueTask<Journal.Internal.JournalPosition> PersistAsync(DuisMessage message, PriorityLevel level)
+    /// <remarks><paramref name="groupHead"/>: for a consolidated repeat, the store id of the held alert it joins (recorded so recovery rebuilds the group), else 0.</remarks>
+    public virtual ValueTask<Journal.Internal.JournalPosition> PersistAsync(DuisMessage message, PriorityLevel level, long groupHead = 0)
         => throw new InvalidOperationException("This store is not durable: hold messages directly.");
 
     /// <summary>Gets the message of a held entry: its envelope, or (when the journal is the backlog) the message read back from its locator.</summary>
@@ -152,7 +154,7 @@ internal abstract class EmbeddedBacklogStore : IBacklogStore, IDisposable
     public abstract void Dispose();
 
     /// <summary>Opens the store, placing what it recovers in <see cref="Backlog"/>; returns how many.</summary>
-    protected abstract long OpenCore(Action<DuisMessage>? onRecovered, int seedLimit, Action<int, DuisCode, QueuedEntry> hold);
+    protected abstract long OpenCore(Action<DuisMessage>? onRecovered, int seedLimit, Action<int, DuisCode, QueuedEntry, long> hold);
 
     private DateTimeOffset ToUtc(long timestamp) => TimeProvider.GetUtcNow() - TimeProvider.GetElapsedTime(timestamp);
 

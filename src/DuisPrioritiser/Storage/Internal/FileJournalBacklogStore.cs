@@ -33,7 +33,7 @@ internal sealed class FileJournalBacklogStore : EmbeddedBacklogStore
     /// <summary>Gets the journal once open, for tests.</summary>
     internal IMessageJournal? Journal => _journal;
 
-    public override ValueTask<JournalPosition> PersistAsync(DuisMessage message, PriorityLevel level) => Opened.AppendAsync(message, level);
+    public override ValueTask<JournalPosition> PersistAsync(DuisMessage message, PriorityLevel level, long groupHead = 0) => Opened.AppendAsync(message, level, groupHead);
 
     public override bool HasRoom => Opened.HasDiskRoom;
 
@@ -65,7 +65,7 @@ internal sealed class FileJournalBacklogStore : EmbeddedBacklogStore
 
     public override void Dispose() => _journal?.Dispose();
 
-    protected override long OpenCore(Action<DuisMessage>? onRecovered, int seedLimit, Action<int, DuisCode, QueuedEntry> hold)
+    protected override long OpenCore(Action<DuisMessage>? onRecovered, int seedLimit, Action<int, DuisCode, QueuedEntry, long> hold)
     {
         long now = TimeProvider.GetTimestamp();
 
@@ -76,7 +76,7 @@ internal sealed class FileJournalBacklogStore : EmbeddedBacklogStore
         long seen = 0;
         var journal = MessageJournal.Open(_options, TimeProvider, _logger, recovered =>
         {
-            hold((int)recovered.Level, recovered.AlertCode, new QueuedEntry(null, now, recovered.Id, recovered.Attempts, recovered.Locator));
+            hold((int)recovered.Level, recovered.AlertCode, new QueuedEntry(null, now, recovered.Id, recovered.Attempts, recovered.Locator), recovered.GroupHead);
             if (seeds.Length > 0)
             {
                 seeds[seen % seeds.Length] = (recovered.Locator, recovered.Level);

@@ -14,5 +14,5 @@ internal sealed class MemoryBacklogStore(TimeProvider timeProvider, BacklogFairn
     {
     }
 
-    protected override long OpenCore(Action<DuisMessage>? onRecovered, int seedLimit, Action<int, DuisCode, QueuedEntry> hold) => 0;
+    protected override long OpenCore(Action<DuisMessage>? onRecovered, int seedLimit, Action<int, DuisCode, QueuedEntry, long> hold) => 0;
 }

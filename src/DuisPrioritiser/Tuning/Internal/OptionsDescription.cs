@@ -19,6 +19,7 @@ internal static class OptionsDescription
     [
         "Capacity", "FullMode", "Reader:", "Journal:", "Deduplication:", "Release:", "Health:", "Traffic:FlowBuckets",
         "Traffic:Critical:FairQueueing", "Traffic:High:FairQueueing", "Traffic:Normal:FairQueueing", "Traffic:Low:FairQueueing", "Traffic:Bulk:FairQueueing",
+        "Traffic:Consolidation:",
     ];
 
     public static bool IsStartTime(string key)
@@ -99,6 +100,14 @@ internal static class OptionsDescription
             {
                 AddThrottle(d, "Traffic:AlertCodes:" + code + ":Normal", limits?.Normal);
                 AddThrottle(d, "Traffic:AlertCodes:" + code + ":Recovery", limits?.Recovery);
+            }
+
+            if (traffic.Consolidation is { } consolidation)
+            {
+                Add(d, "Traffic:Consolidation:Levels", string.Join(",", consolidation.Levels));
+                Add(d, "Traffic:Consolidation:AlertCodes", string.Join(",", consolidation.AlertCodes));
+                Add(d, "Traffic:Consolidation:Window", consolidation.Window);
+                Add(d, "Traffic:Consolidation:MaxGroupSize", consolidation.MaxGroupSize);
             }
         }
 

@@ -220,6 +220,7 @@ internal sealed class PrioritisationTuning : IPrioritisationTuning, IDisposable
     {
         candidate.FlowBuckets = previous.FlowBuckets;
         candidate.UseFlowKey(previous.FlowKey);
+        candidate.Consolidation = previous.Consolidation;
         foreach (var level in PriorityLevels.All)
         {
             candidate.Get(level).FairQueueing = previous.Get(level).FairQueueing;
