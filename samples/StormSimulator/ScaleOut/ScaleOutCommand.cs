@@ -42,6 +42,12 @@ internal static class ScaleOutCommand
         Console.WriteLine($"{(result.CriticalRatio <= ScaleOutResult.CriticalIdealFactor ? "MET    " : "NOT MET")}  Critical p99 within {ScaleOutResult.CriticalIdealFactor:0.0}x of the ideal: {result.Statistics[0].P99:N1} s vs {result.Ideal[0].P99:N1} s = {result.CriticalRatio:0.000}x");
         Console.WriteLine($"Accepted {result.Accepted:N0}, released {result.Released:N0}, lost {result.Lost:N0}, released twice {result.DuplicateReleases:N0}; load {loadBefore} -> {loadAfter}");
         Console.WriteLine($"Wrote report.md and summary.json to {Path.GetFullPath(output)}");
+        if (!result.Complete)
+        {
+            Console.WriteLine($"INCOMPLETE: {result.TraceCount - result.Released:N0} messages not released when the wall-clock limit stopped the run.");
+            return 3;
+        }
+
         return 0;
     }
 

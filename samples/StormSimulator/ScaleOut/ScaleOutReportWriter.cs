@@ -33,6 +33,11 @@ internal static class ScaleOutReportWriter
         md.AppendLine("- **Levels** (as the scheduler's classifier decides): " + string.Join(", ", PriorityLevels.All.Select(l => Invariant($"{l} {result.CountByLevel[(int)l]:N0}"))) + ".");
         md.AppendLine(Invariant($"- **Seed** {s.Seed}. Waits are simulated seconds from arrival to the moment `DequeueAsync` returned the message. Percentiles are nearest-rank."));
         md.AppendLine(Invariant($"- **Load of the machine** (2 shared cores, `/proc/loadavg`): {loadBefore} before, {loadAfter} after."));
+        if (!result.Complete)
+        {
+            md.AppendLine(Invariant($"- **Incomplete**: stopped at the wall-clock limit ({s.WallLimitSeconds:0} s) at t = {result.StopTicks / (double)TimeSpan.TicksPerSecond:N0} s simulated with {result.TraceCount - result.Released:N0} messages not yet released (") + string.Join(", ", PriorityLevels.All.Select(l => Invariant($"{l} {result.UnreleasedByLevel[(int)l]:N0}"))) + "). Their waits are counted up to the stop (lower bounds), so a level's percentiles are lower bounds where it has unreleased messages.");
+        }
+
         md.AppendLine();
         md.AppendLine("## Waits per class (simulated seconds)");
         md.AppendLine();
@@ -108,6 +113,15 @@ internal static class ScaleOutReportWriter
         json.WriteNumber("clearSeconds", Round(result.ClearTicks / (double)TimeSpan.TicksPerSecond));
         json.WriteNumber("utilisation", Math.Round(result.Utilisation, 6));
         json.WriteNumber("criticalP99OverIdeal", Math.Round(result.CriticalRatio, 4));
+        json.WriteBoolean("complete", result.Complete);
+        json.WriteNumber("stopSeconds", Round(result.StopTicks / (double)TimeSpan.TicksPerSecond));
+        json.WriteStartObject("unreleased");
+        foreach (var level in PriorityLevels.All)
+        {
+            json.WriteNumber(level.ToString(), result.UnreleasedByLevel[(int)level]);
+        }
+
+        json.WriteEndObject();
         json.WriteNumber("accepted", result.Accepted);
         json.WriteNumber("released", result.Released);
         json.WriteNumber("lost", result.Lost);

@@ -9,7 +9,7 @@ internal sealed class ScaleOutResult
     /// <summary>The most Critical p99 may exceed the single-instance ideal by on several instances (1.2x, issue 11).</summary>
     public const double CriticalIdealFactor = 1.2;
 
-    public ScaleOutResult(ScenarioOptions scenario, ArrivalTrace trace, long[] idealReleaseTicks, long[] releaseTicks, IEnumerable<int> releaseOrder, int[] releasedBy)
+    public ScaleOutResult(ScenarioOptions scenario, ArrivalTrace trace, long[] idealReleaseTicks, long[] releaseTicks, IEnumerable<int> releaseOrder, int[] releasedBy, long stopTicks)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(trace);
@@ -18,6 +18,7 @@ internal sealed class ScaleOutResult
         ArgumentNullException.ThrowIfNull(releaseOrder);
         ArgumentNullException.ThrowIfNull(releasedBy);
         Scenario = scenario;
+        StopTicks = stopTicks;
         TraceCount = trace.Count;
         BacklogCount = trace.BacklogCount;
         CountByLevel = trace.CountByLevel();
@@ -28,7 +29,12 @@ internal sealed class ScaleOutResult
         for (int i = 0; i < waits.Length; i++)
         {
             idealWaits[i] = idealReleaseTicks[i] - trace.ArrivalTicks[i];
-            waits[i] = releaseTicks[i] < 0 ? long.MaxValue : releaseTicks[i] - trace.ArrivalTicks[i];
+            // Not released when the run stopped: its wait so far (a lower bound), counted at the stop.
+            waits[i] = releaseTicks[i] < 0 ? Math.Max(0, stopTicks - trace.ArrivalTicks[i]) : releaseTicks[i] - trace.ArrivalTicks[i];
+            if (releaseTicks[i] < 0)
+            {
+                UnreleasedByLevel[trace.Levels[i]]++;
+            }
             released += releaseTicks[i] >= 0 ? 1 : 0;
         }
 
@@ -52,6 +58,15 @@ internal sealed class ScaleOutResult
     }
 
     public ScenarioOptions Scenario { get; }
+
+    /// <summary>Gets the simulated time the run stopped at, in ticks.</summary>
+    public long StopTicks { get; }
+
+    /// <summary>Gets the messages of each level not released when the run stopped (all 0 for a complete run).</summary>
+    public long[] UnreleasedByLevel { get; } = new long[PriorityLevels.Count];
+
+    /// <summary>Gets a value indicating whether every arrival was released (the run was not stopped at its wall-clock limit).</summary>
+    public bool Complete => Released == TraceCount;
 
     public int TraceCount { get; }
 
@@ -134,8 +149,8 @@ internal sealed class ScaleOutResult
     /// <summary>Gets Critical p99 over the ideal's.</summary>
     public double CriticalRatio => Ideal[(int)PriorityLevel.Critical].P99 > 0 ? Statistics[(int)PriorityLevel.Critical].P99 / Ideal[(int)PriorityLevel.Critical].P99 : double.NaN;
 
-    /// <summary>Gets the messages accepted and never released.</summary>
-    public long Lost => Accepted - Released;
+    /// <summary>Gets the messages accepted and neither released nor still in the backlog table.</summary>
+    public long Lost => Accepted - Released - LeftInBacklog;
 
     /// <summary>Throws if a message was lost, released twice, misclassified, or left in the database.</summary>
     /// <exception cref="InvalidOperationException">The run did not conserve messages.</exception>

@@ -111,7 +111,13 @@ internal static class ScaleOutSimulation
             clock.Limit = run.Limit;
             var workers = Enumerable.Range(0, options.Workers).Select(w => Task.Run(() => run.WorkAsync(w, options, stop.Token), CancellationToken.None)).ToArray();
             var feeder = Task.Run(() => run.FeedAsync(stop.Token), CancellationToken.None);
-            await run.WaitAsync(progress, s_stallLimit, stop.Token).ConfigureAwait(false);
+            bool complete = await run.WaitAsync(progress, s_stallLimit, options.WallLimitSeconds, stop.Token).ConfigureAwait(false);
+            run.StopTicks = clock.SimulatedTicks;
+            if (!complete)
+            {
+                progress?.Invoke($"Stopped at the wall-clock limit ({options.WallLimitSeconds:0} s) at t = {run.StopTicks / (double)TimeSpan.TicksPerSecond:0} s simulated: {run.ReleasedCount:N0} of {trace.Count:N0} released");
+            }
+
             await stop.CancelAsync().ConfigureAwait(false);
             clock.Limit = null;
             await Task.WhenAll(workers.Append(feeder)).ConfigureAwait(false);
@@ -136,7 +142,7 @@ internal static class ScaleOutSimulation
             await DropSchemaAsync(connectionString, schema).ConfigureAwait(false);
         }
 
-        var result = new ScaleOutResult(options, trace, idealRelease, run.ReleaseTicks, run.Releases, run.ReleasedBy)
+        var result = new ScaleOutResult(options, trace, idealRelease, run.ReleaseTicks, run.Releases, run.ReleasedBy, run.StopTicks)
         {
             Accepted = run.AcceptedCount,
             DuplicatesSuppressed = run.DuplicateAccepts,
@@ -151,7 +157,11 @@ internal static class ScaleOutSimulation
             HoldsCutShort = clock.HoldsCutShort,
             Elapsed = wall.Elapsed,
         };
-        result.ThrowIfNotConserved();
+        if (result.Complete)
+        {
+            result.ThrowIfNotConserved();
+        }
+
         return result;
     }
 
@@ -246,6 +256,8 @@ internal static class ScaleOutSimulation
         public long MaxFeedLagTicks => Volatile.Read(ref _maxFeedLag);
 
         public long LeftInBacklog { get; set; }
+
+        public long StopTicks { get; set; }
 
         public long DeadLettered { get; set; }
 
@@ -356,8 +368,10 @@ internal static class ScaleOutSimulation
         }
 
         /// <summary>Waits until every arrival has been released, failing if releases stop for <paramref name="stallLimit"/> of wall-clock time.</summary>
-        public async Task WaitAsync(Action<string>? progress, TimeSpan stallLimit, CancellationToken cancellationToken)
+        /// <returns><see langword="false"/> if the run reached <paramref name="wallLimitSeconds"/> first.</returns>
+        public async Task<bool> WaitAsync(Action<string>? progress, TimeSpan stallLimit, double? wallLimitSeconds, CancellationToken cancellationToken)
         {
+            var wall = Stopwatch.StartNew();
             long last = -1;
             var sinceProgress = Stopwatch.StartNew();
             var sinceReport = Stopwatch.StartNew();
@@ -381,6 +395,11 @@ internal static class ScaleOutSimulation
                     throw new InvalidOperationException($"The scale-out run stalled: {count:N0} of {trace.Count:N0} released and none for {stallLimit.TotalSeconds:0} s of wall-clock time.");
                 }
 
+                if (wallLimitSeconds is { } limit && wall.Elapsed.TotalSeconds > limit)
+                {
+                    return false;
+                }
+
                 if (sinceReport.Elapsed >= TimeSpan.FromSeconds(10))
                 {
                     sinceReport.Restart();
@@ -400,6 +419,8 @@ internal static class ScaleOutSimulation
             {
                 throw new InvalidOperationException($"The scale-out run failed: {late} ({_errors.Count} errors).");
             }
+
+            return true;
         }
 
         public Task AcknowledgementsAsync() => Task.WhenAll(_acknowledgements);

@@ -41,6 +41,7 @@ internal static class CommandLine
                                       time (each built with AddResponsePrioritisation().UsePostgreSql(...))
           --postgres <connection>     the PostgreSQL server for --instances (default: DUIS_TEST_POSTGRES)
           --time-scale <ms>           wall-clock milliseconds per simulated second with --instances (default 100)
+          --wall-limit <seconds>      with --instances: stop after this much wall-clock time and report what was released
           --sequential                run the policies one after another instead of in parallel
           --help                      show this text
         """;
@@ -100,6 +101,7 @@ internal static class CommandLine
                 case "--instances": options.Instances = Int(name, value); break;
                 case "--postgres": options.PostgresConnectionString = value; break;
                 case "--time-scale": options.TimeScaleMilliseconds = Double(name, value); break;
+                case "--wall-limit": options.WallLimitSeconds = Double(name, value); break;
                 default: throw new ArgumentException($"Unknown option {name}; see --help.");
             }
         }

@@ -77,6 +77,9 @@ internal sealed class ScenarioOptions
     /// <summary>Gets or sets the wall-clock milliseconds one simulated second takes in the scale-out run (<c>--time-scale</c>).</summary>
     public double TimeScaleMilliseconds { get; set; } = 100;
 
+    /// <summary>Gets or sets the most wall-clock seconds a scale-out run may take before it stops and reports what it released (<c>--wall-limit</c>); <see langword="null"/> for no limit.</summary>
+    public double? WallLimitSeconds { get; set; }
+
     /// <summary>Gets the number of back-end workers.</summary>
     public int Workers => Math.Max(1, (int)Math.Round(Capacity * LatencySeconds));
 
@@ -102,6 +105,7 @@ internal sealed class ScenarioOptions
         Require(OverdueShare is null or (> 0 and <= 1), "--overdue-share must be greater than 0 and at most 1.");
         Require(BulkRecoveryRate is null or >= 0, "--bulk-recovery-rate must be 0 (unthrottled) or more messages per second.");
         Require(Instances is >= 0 and <= 32, "--instances must be between 1 and 32.");
+        Require(WallLimitSeconds is null or > 0, "--wall-limit must be greater than 0 seconds.");
         Require(TimeScaleMilliseconds is > 0 and <= 60_000, "--time-scale must be greater than 0 and at most 60,000 milliseconds per simulated second.");
         if (Instances > 0)
         {
