@@ -234,9 +234,16 @@ public sealed class PostgreSqlBacklogStoreTests
         await using var harness = new StoreHarness();
         var a = await harness.OpenAsync();
         var b = await harness.OpenAsync(o => o.PollInterval = TimeSpan.FromMinutes(5)); // no polling within the test
+        await Task.Delay(300); // let b's listener connect
         await StoreHarness.AppendAsync(a, ("1", PriorityLevel.Critical, null));
-        await b.RefreshViewAsync(CancellationToken.None);
+        var shown = DateTime.UtcNow.AddSeconds(5);
+        while (b.GetLevelState(PriorityLevel.Critical).Depth == 0 && DateTime.UtcNow < shown)
+        {
+            await Task.Delay(20); // the append's notification refreshes b's view
+        }
+
         Assert.That(b.GetLevelState(PriorityLevel.Critical).Depth, Is.EqualTo(1));
+        await Task.Delay(300); // nothing of the append left to refresh b's view
         Assert.That(await StoreHarness.ClaimAsync(a, PriorityLevel.Critical), Has.Length.EqualTo(1));
         await Task.Delay(300); // the view does not change by itself (no notification for a claim, no poll)
         Assert.That(b.GetLevelState(PriorityLevel.Critical).Depth, Is.EqualTo(1), "stale until something refreshes it");
