@@ -16,6 +16,11 @@ try
     }
 
     Console.WriteLine($"Scenario: {options}");
+    if (options.Instances > 0)
+    {
+        return StormSimulator.ScaleOut.ScaleOutCommand.Run(options, output, args);
+    }
+
     Console.WriteLine($"Mix: {options.Mix}");
     var result = StormSimulation.Run(options, line => Console.WriteLine(line));
 

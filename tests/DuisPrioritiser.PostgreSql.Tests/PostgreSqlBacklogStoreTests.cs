@@ -227,6 +227,39 @@ public sealed class PostgreSqlBacklogStoreTests
     }
 
     [Test]
+    public async Task EmptyClaim_AfterAnotherInstanceTookTheLevel_RefreshesTheView_WithoutWaitingForThePoll()
+    {
+        // Found by the storm simulator on three instances: another instance's claims send no notification, so a view
+        // that still shows the level ready kept the policy choosing it (claims coming back empty) until the next poll.
+        await using var harness = new StoreHarness();
+        var a = await harness.OpenAsync();
+        var b = await harness.OpenAsync(o => o.PollInterval = TimeSpan.FromMinutes(5)); // no polling within the test
+        await Task.Delay(300); // let b's listener connect
+        await StoreHarness.AppendAsync(a, ("1", PriorityLevel.Critical, null));
+        var shown = DateTime.UtcNow.AddSeconds(5);
+        while (b.GetLevelState(PriorityLevel.Critical).Depth == 0 && DateTime.UtcNow < shown)
+        {
+            await Task.Delay(20); // the append's notification refreshes b's view
+        }
+
+        Assert.That(b.GetLevelState(PriorityLevel.Critical).Depth, Is.EqualTo(1));
+        await Task.Delay(300); // nothing of the append left to refresh b's view
+        Assert.That(await StoreHarness.ClaimAsync(a, PriorityLevel.Critical), Has.Length.EqualTo(1));
+        await Task.Delay(300); // the view does not change by itself (no notification for a claim, no poll)
+        Assert.That(b.GetLevelState(PriorityLevel.Critical).Depth, Is.EqualTo(1), "stale until something refreshes it");
+
+        Assert.That(await StoreHarness.ClaimAsync(b, PriorityLevel.Critical), Is.Empty);
+
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (b.GetLevelState(PriorityLevel.Critical).Depth != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.That(b.GetLevelState(PriorityLevel.Critical).Depth, Is.Zero, "the empty claim refreshed the view");
+    }
+
+    [Test]
     public async Task ConcurrentClaimers_OnTwoInstances_EachMessageIsClaimedOnce()
     {
         await using var harness = new StoreHarness();

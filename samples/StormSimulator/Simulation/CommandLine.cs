@@ -37,6 +37,11 @@ internal static class CommandLine
                                       retry, circuit breaker, back-end gate), each also without the outage
           --journal <dir>             Default policy with the file journal as the backlog (default options), in <dir>
           --journal-body <bytes>      raw body size per message with --journal (default 2048)
+          --instances <n>             run the Default policy on n schedulers sharing one PostgreSQL backlog, in scaled
+                                      time (each built with AddResponsePrioritisation().UsePostgreSql(...))
+          --postgres <connection>     the PostgreSQL server for --instances (default: DUIS_TEST_POSTGRES)
+          --time-scale <ms>           wall-clock milliseconds per simulated second with --instances (default 100)
+          --wall-limit <seconds>      with --instances: stop after this much wall-clock time and report what was released
           --sequential                run the policies one after another instead of in parallel
           --help                      show this text
         """;
@@ -93,11 +98,20 @@ internal static class CommandLine
                 case "--backend-outage": options.BackendOutage = BackendOutage.Parse(value); break;
                 case "--journal": options.JournalDirectory = value; break;
                 case "--journal-body": options.JournalBodyBytes = Int(name, value); break;
+                case "--instances": options.Instances = Int(name, value); break;
+                case "--postgres": options.PostgresConnectionString = value; break;
+                case "--time-scale": options.TimeScaleMilliseconds = Double(name, value); break;
+                case "--wall-limit": options.WallLimitSeconds = Double(name, value); break;
                 default: throw new ArgumentException($"Unknown option {name}; see --help.");
             }
         }
 
         options.Mix = MessageMix.Default.With(mix, alertMix);
+        if (options.Instances > 0 && string.IsNullOrWhiteSpace(options.PostgresConnectionString))
+        {
+            options.PostgresConnectionString = Environment.GetEnvironmentVariable("DUIS_TEST_POSTGRES");
+        }
+
         options.Validate();
         return (options, output, false);
     }

@@ -68,6 +68,18 @@ internal sealed class ScenarioOptions
     /// <summary>Gets or sets the raw body size of each message with the journal on, in bytes.</summary>
     public int JournalBodyBytes { get; set; } = 2048;
 
+    /// <summary>Gets or sets the number of scheduler instances sharing one PostgreSQL backlog (<c>--instances</c>); 0 runs the virtual-time simulator instead.</summary>
+    public int Instances { get; set; }
+
+    /// <summary>Gets or sets the PostgreSQL connection string of the scale-out run (<c>--postgres</c>; default: the <c>DUIS_TEST_POSTGRES</c> environment variable).</summary>
+    public string? PostgresConnectionString { get; set; }
+
+    /// <summary>Gets or sets the wall-clock milliseconds one simulated second takes in the scale-out run (<c>--time-scale</c>).</summary>
+    public double TimeScaleMilliseconds { get; set; } = 100;
+
+    /// <summary>Gets or sets the most wall-clock seconds a scale-out run may take before it stops and reports what it released (<c>--wall-limit</c>); <see langword="null"/> for no limit.</summary>
+    public double? WallLimitSeconds { get; set; }
+
     /// <summary>Gets the number of back-end workers.</summary>
     public int Workers => Math.Max(1, (int)Math.Round(Capacity * LatencySeconds));
 
@@ -92,6 +104,17 @@ internal sealed class ScenarioOptions
         Require(BulkMinShare is null or (>= 0 and <= 0.5), "--bulk-min-share must be between 0 and 0.5.");
         Require(OverdueShare is null or (> 0 and <= 1), "--overdue-share must be greater than 0 and at most 1.");
         Require(BulkRecoveryRate is null or >= 0, "--bulk-recovery-rate must be 0 (unthrottled) or more messages per second.");
+        Require(Instances is >= 0 and <= 32, "--instances must be between 1 and 32.");
+        Require(WallLimitSeconds is null or > 0, "--wall-limit must be greater than 0 seconds.");
+        Require(TimeScaleMilliseconds is > 0 and <= 60_000, "--time-scale must be greater than 0 and at most 60,000 milliseconds per simulated second.");
+        if (Instances > 0)
+        {
+            Require(!string.IsNullOrWhiteSpace(PostgresConnectionString), "--instances needs --postgres <connection string> (or the DUIS_TEST_POSTGRES environment variable).");
+            Require(BackendOutage is null && JournalDirectory is null, "--instances runs on PostgreSQL: --backend-outage and --journal do not apply.");
+            Require(FailureRate == 0 && LatencyJitter == 0, "--instances: the scale-out back-end has no failures or jitter; leave --failure-rate and --latency-jitter at 0.");
+            Require(Policies.All(p => p == PolicyNames.Default), "--instances runs the Default policy (what AddResponsePrioritisation registers) only.");
+        }
+
         foreach (var name in Policies)
         {
             Require(PolicyNames.All.Contains(name, StringComparer.Ordinal), $"--policies: unknown policy '{name}': use {string.Join(", ", PolicyNames.All)}.");

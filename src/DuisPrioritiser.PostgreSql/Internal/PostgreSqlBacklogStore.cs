@@ -248,6 +248,13 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
                 Interlocked.Add(ref _releasedHere[index], count);
                 AdjustView(index, readyDelta: -count, heldDelta: 0, releasedDelta: count);
             }
+            else
+            {
+                // The view said the level held ready messages, but other instances claimed them since it was read
+                // (their claims send no notification): refresh it now rather than at the next poll, or this
+                // instance's policy keeps choosing the empty level and its readers wait while lower levels hold work.
+                Volatile.Write(ref _dirty, 1);
+            }
 
             return count;
         }

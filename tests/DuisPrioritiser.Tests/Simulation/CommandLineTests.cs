@@ -82,4 +82,28 @@ public class CommandLineTests
     {
         Assert.That(CommandLine.Parse(["--help"]).Help, Is.True);
     }
+
+    [Test]
+    public void Parse_Instances_AppliesTheScaleOutOptions()
+    {
+        var (options, _, _) = CommandLine.Parse(["--instances", "3", "--postgres", "Host=db;Database=duis", "--time-scale", "50", "--wall-limit", "600"]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.Instances, Is.EqualTo(3));
+            Assert.That(options.PostgresConnectionString, Is.EqualTo("Host=db;Database=duis"));
+            Assert.That(options.TimeScaleMilliseconds, Is.EqualTo(50));
+            Assert.That(options.WallLimitSeconds, Is.EqualTo(600));
+        });
+    }
+
+    [TestCase("--policies", "Fifo")]
+    [TestCase("--failure-rate", "0.1")]
+    [TestCase("--time-scale", "0")]
+    [TestCase("--wall-limit", "0")]
+    [TestCase("--backend-outage", "10:10")]
+    public void Parse_Instances_WithAnOptionThatDoesNotApply_SaysWhy(string name, string value)
+    {
+        Assert.That(() => CommandLine.Parse(["--instances", "3", "--postgres", "Host=db", name, value]), Throws.ArgumentException);
+    }
 }
