@@ -251,9 +251,11 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
             else
             {
                 // The view said the level held ready messages, but other instances claimed them since it was read
-                // (their claims send no notification): refresh it now rather than at the next poll, or this
-                // instance's policy keeps choosing the empty level and its readers wait while lower levels hold work.
-                Volatile.Write(ref _dirty, 1);
+                // (their claims send no notification). An empty SKIP LOCKED claim means nothing there is claimable by
+                // this instance now (rows another claimer has locked are its to release), so the level reads empty at
+                // once, and a refresh follows: otherwise this instance's policy keeps choosing the empty level, one
+                // claim round trip after another, while its readers could release the lower work it holds.
+                ClearReady(index);
             }
 
             return count;
@@ -607,6 +609,26 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
             _lastError = null;
             Interlocked.Exchange(ref _unavailableSinceUtcTicks, 0);
             Log.Available(_logger);
+        }
+    }
+
+    private void ClearReady(int level)
+    {
+        Volatile.Write(ref _dirty, 1);
+        while (true)
+        {
+            var current = Volatile.Read(ref _view);
+            if (current[level].Ready == 0)
+            {
+                return;
+            }
+
+            var next = (LevelView[])current.Clone();
+            next[level] = next[level] with { Ready = 0, Oldest = null };
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _view, next, current), current))
+            {
+                return;
+            }
         }
     }
 
