@@ -1,4 +1,4 @@
-#if BASELINE_READER
+#if BASELINE_RELEASE_LOOP
 extern alias baseline;
 #endif
 
@@ -16,7 +16,7 @@ namespace DuisPrioritiser.Benchmarks;
 /// What the Polly v8 pipeline (retry, circuit breaker, time-out per call, back-end gate) costs the hosted
 /// release loop per message on the success path: <see cref="Messages"/> queued messages drained into a handler that
 /// always succeeds, by this commit's <see cref="ResponseReleaseService"/> and, when built with
-/// <c>-p:BaselineReader=path/DuisPrioritiser.Baseline.dll</c> (the library of commit 60d773c, the last before the
+/// <c>-p:ReleaseLoopBaseline=path/DuisPrioritiser.Baseline.dll</c> (the library of commit 60d773c, the last before the
 /// Polly change, built with <c>-p:AssemblyName=DuisPrioritiser.Baseline</c>), by that commit's hand-written retry loop,
 /// in the same run and process.
 /// </summary>
@@ -26,7 +26,7 @@ namespace DuisPrioritiser.Benchmarks;
 /// with a fixed in-flight limit of 16 and the system clock; the handler either completes synchronously (the loop's own
 /// cost) or after <c>Task.Yield</c> (a handler that really awaits, so every release costs thread-pool hops).</para>
 /// <para>Run in-process so the optional baseline reference survives:
-/// <c>dotnet run -c Release -p:BaselineReader=/tmp/baseline/DuisPrioritiser.Baseline.dll --project benchmarks/DuisPrioritiser.Benchmarks -- --filter *ReleaseLoopPolly* --inProcess --warmupCount 3 --iterationCount 15</c>.</para>
+/// <c>dotnet run -c Release -p:ReleaseLoopBaseline=/tmp/baseline/DuisPrioritiser.Baseline.dll --project benchmarks/DuisPrioritiser.Benchmarks -- --filter *ReleaseLoopPolly* --inProcess --warmupCount 3 --iterationCount 15</c>.</para>
 /// </remarks>
 [MemoryDiagnoser]
 [MinColumn]
@@ -35,11 +35,11 @@ namespace DuisPrioritiser.Benchmarks;
 public class ReleaseLoopPollyBenchmarks
 {
     /// <summary>Messages drained per invocation.</summary>
-    public const int Messages = 20_000;
+    public const int Messages = 100_000;
 
     private DuisMessage[] _messages = [];
     private CurrentRun? _current;
-#if BASELINE_READER
+#if BASELINE_RELEASE_LOOP
     private baseline::DuisPrioritiser.Duis.DuisMessage[] _baselineMessages = [];
     private BaselineRun? _baseline;
 #endif
@@ -56,7 +56,7 @@ public class ReleaseLoopPollyBenchmarks
         {
             _messages[i] = new DuisMessage(DuisMessageKind.Response) { ServiceReferenceVariant = ServiceReferenceVariant.Create(4, 1, 1), RequestId = Id(i) };
         }
-#if BASELINE_READER
+#if BASELINE_RELEASE_LOOP
         _baselineMessages = new baseline::DuisPrioritiser.Duis.DuisMessage[Messages];
         for (int i = 0; i < Messages; i++)
         {
@@ -92,7 +92,7 @@ public class ReleaseLoopPollyBenchmarks
         return run.Check();
     }
 
-#if BASELINE_READER
+#if BASELINE_RELEASE_LOOP
     [IterationSetup(Target = nameof(BeforePolly))]
     public void SetupBeforePolly() => _baseline = new BaselineRun(_baselineMessages, HandlerKind == "yield");
 
@@ -196,7 +196,7 @@ public class ReleaseLoopPollyBenchmarks
         }
     }
 
-#if BASELINE_READER
+#if BASELINE_RELEASE_LOOP
     private sealed class BaselineRun
     {
         public BaselineRun(baseline::DuisPrioritiser.Duis.DuisMessage[] messages, bool yield)
