@@ -58,7 +58,6 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<WorkItem, byte> _active = new();
-    private readonly ConcurrentQueue<CancellationTokenSource> _cancellations = new();
     private readonly bool _keepInJournal;
     private readonly ReleaseGate _releaseGate;
     private readonly ResiliencePipeline _pipeline;
@@ -305,11 +304,6 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _stopping.Dispose();
         _abort.Dispose();
-        while (_cancellations.TryDequeue(out var cancellation))
-        {
-            cancellation.Dispose();
-        }
-
         _telemetry.Dispose();
     }
 
@@ -647,34 +641,11 @@ internal sealed class ResponseReleaseService : IHostedService, IAsyncDisposable
     /// Sources are reused only while the loop runs; shutdown cancels the sources of the releases it gives up on, and a
     /// cancelled source is never reused (<see cref="CancellationTokenSource.TryReset"/> refuses it).
     /// </summary>
-    private CancellationTokenSource RentCancellation()
-    {
-        while (_cancellations.TryDequeue(out var pooled))
-        {
-            // Shutdown may have cancelled a source just after its release returned it.
-            if (!pooled.IsCancellationRequested)
-            {
-                return pooled;
-            }
+    // A fresh source per release: reusing sources across releases raced with shutdown cancelling a finished item's
+    // source (a message was both handled and dead-lettered in Flood_ShutdownMidDrain_LosesNothing), so none is reused.
+    private static CancellationTokenSource RentCancellation() => new();
 
-            pooled.Dispose();
-        }
-
-        return new CancellationTokenSource();
-    }
-
-    private void ReturnCancellation(CancellationTokenSource cancellation)
-    {
-        // TryReset also removes any registration a handler left behind, so it can never fire for a later message.
-        if (Volatile.Read(ref _stopped) == 0 && _cancellations.Count < 1024 && cancellation.TryReset())
-        {
-            _cancellations.Enqueue(cancellation);
-        }
-        else
-        {
-            cancellation.Dispose();
-        }
-    }
+    private static void ReturnCancellation(CancellationTokenSource cancellation) => cancellation.Dispose();
 
     private static ReleaseOptions Copy(ReleaseOptions source) => new()
     {
