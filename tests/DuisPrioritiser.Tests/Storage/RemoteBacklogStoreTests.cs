@@ -196,6 +196,103 @@ public class RemoteBacklogStoreTests
         Assert.That(provider.GetRequiredService<ResponseReleaseScheduler>().Store, Is.InstanceOf<SharedTestBacklogStoreForContainer>());
     }
 
+    /// <summary>
+    /// A claim moves a level's messages from the store's side of the policy's view (counted there while the claim is
+    /// under way) into the scheduler's buffer, then ends. If the policy reads the buffer first and the store second, a
+    /// claim that lands between the two reads leaves the level empty on both sides, and lower work is released while
+    /// the claimed Critical message sits in the buffer (seen once in a CI run over PostgreSQL). The store here lands the
+    /// Critical claim inside exactly that window: synchronously, from within the policy's read of the store's state.
+    /// </summary>
+    [TestCase(1)]
+    [TestCase(2)]
+    public async Task CriticalClaim_LandingWhileThePolicyReadsTheLevels_IsReleasedBeforeTheBulkHeldHere(int landOnRead)
+    {
+        var store = new ClaimLandingOnReadStore { LandOnRead = landOnRead };
+        await using var scheduler = Create(store);
+        for (int i = 1; i <= 3; i++)
+        {
+            await scheduler.EnqueueWithResultAsync(At(i, PriorityLevel.Bulk));
+        }
+
+        using var timeout = new CancellationTokenSource(s_timeout);
+        var bulk = await scheduler.DequeueAsync(timeout.Token);
+        Assert.That(bulk.Level, Is.EqualTo(PriorityLevel.Bulk), "the Bulk batch is claimed and held here");
+        await scheduler.AcknowledgeAsync(bulk);
+
+        await scheduler.EnqueueWithResultAsync(At(1, PriorityLevel.Critical));
+        store.ParkCriticalClaims = true;
+        Assert.That(scheduler.TryDequeue(out _), Is.False, "the first look starts the Critical claim, which the store parks");
+        await store.CriticalClaimParked.WaitAsync(timeout.Token);
+
+        // The look lands the parked claim at its n-th read of Critical's state in the store: one of them is the policy's
+        // read of the levels, whichever else the look reads first.
+        store.LandOnReadsBy = Environment.CurrentManagedThreadId;
+        Assert.That(scheduler.TryDequeue(out var next), Is.True);
+        Assert.That(store.Landed, Is.True, "the claim landed during the look");
+        Assert.That((next.Level, next.Message.RequestId), Is.EqualTo((PriorityLevel.Critical, "1")));
+        await scheduler.AcknowledgeAsync(next);
+    }
+
+    /// <summary>The shared test store, with Critical claims parked after they took their rows until a chosen thread has read Critical's state a chosen number of times.</summary>
+    private sealed class ClaimLandingOnReadStore : IBacklogStore
+    {
+        private readonly SharedTestBacklogStore _inner = new();
+        private readonly TaskCompletionSource _land = new(); // continuations run inline: the claim lands inside the read
+        private readonly TaskCompletionSource _parked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool ParkCriticalClaims { get; set; }
+
+        public int LandOnReadsBy { get; set; } = -1;
+
+        public int LandOnRead { get; init; } = 1;
+
+        private int _reads;
+
+        public bool Landed { get; private set; }
+
+        public Task CriticalClaimParked => _parked.Task;
+
+        public BacklogStoreCapabilities Capabilities => _inner.Capabilities;
+
+        /// <summary>Lands the parked claim now.</summary>
+        public void Land()
+        {
+            Landed = true;
+            _land.TrySetResult();
+        }
+
+        public ValueTask<BacklogRecovery> OpenAsync(CancellationToken cancellationToken = default) => _inner.OpenAsync(cancellationToken);
+
+        public ValueTask AppendAsync(ReadOnlyMemory<BacklogAppend> batch, Memory<AppendOutcome> outcomes, CancellationToken cancellationToken = default) => _inner.AppendAsync(batch, outcomes, cancellationToken);
+
+        public async ValueTask<int> ClaimAsync(PriorityLevel level, Memory<StoredMessage> destination, CancellationToken cancellationToken = default)
+        {
+            int count = await _inner.ClaimAsync(level, destination, cancellationToken);
+            if (level == PriorityLevel.Critical && ParkCriticalClaims && count > 0)
+            {
+                _parked.TrySetResult();
+                await _land.Task.ConfigureAwait(false);
+            }
+
+            return count;
+        }
+
+        public ValueTask AcknowledgeAsync(ReadOnlyMemory<BacklogAcknowledgement> batch, CancellationToken cancellationToken = default) => _inner.AcknowledgeAsync(batch, cancellationToken);
+
+        public BacklogLevelState GetLevelState(PriorityLevel level)
+        {
+            if (level == PriorityLevel.Critical && LandOnReadsBy == Environment.CurrentManagedThreadId && !Landed && ++_reads == LandOnRead)
+            {
+                Landed = true;
+                _land.TrySetResult();
+            }
+
+            return _inner.GetLevelState(level);
+        }
+
+        public ValueTask DisposeAsync() => _inner.DisposeAsync();
+    }
+
     private static ResponseReleaseScheduler Create(IBacklogStore store, Action<ResponsePrioritisationOptions>? configure = null)
     {
         var options = new ResponsePrioritisationOptions { Capacity = 10_000 };

@@ -73,24 +73,46 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
     public SchedulerMetrics? Metrics { get; set; }
 
     /// <summary>Gets the number of messages held: this scheduler's, plus (with a shared store) the store's unclaimed ones.</summary>
-    public long HeldCount => _remote is null ? _gate.Held : _gate.Held + _remote.TotalDepth;
+    /// <remarks>
+    /// With a shared store the store's side is read first: a claim moves messages from the store's side (counted there
+    /// while the claim is under way) to this scheduler's, then ends the claim, so reading this side first could miss a
+    /// message on both (read here before it arrived, there after the claim ended). Read in this order it may be
+    /// counted twice for a moment, never zero times.
+    /// </remarks>
+    public long HeldCount => _remote is null ? _gate.Held : _remote.TotalDepth + _gate.Held;
 
     /// <summary>Gets the depth of <paramref name="level"/> the drain policy sees: its queue plus its throttled codes' lanes.</summary>
     public long GetCount(int level) => _lanes.IsEmpty ? GetQueuedCount(level) : GetQueuedCount(level) + _lanes.GetCount(level);
 
     /// <summary>Gets the depth of <paramref name="level"/> outside the throttled codes' lanes (snapshots and gauges count those as deferred).</summary>
-    public long GetQueuedCount(int level) => _remote is null ? _backlog.GetCount(level) : _backlog.GetCount(level) + _remote.GetDepth(level);
+    /// <remarks>With a shared store the store's side is read first, for the reason given at <see cref="HeldCount"/>.</remarks>
+    public long GetQueuedCount(int level)
+    {
+        if (_remote is null)
+        {
+            return _backlog.GetCount(level);
+        }
+
+        long remote = _remote.GetDepth(level);
+        return remote + _backlog.GetCount(level);
+    }
 
     /// <summary>Gets the levels with releasable work: a level's queue holds messages, or one of its throttled codes' lanes has a due head.</summary>
+    /// <remarks>
+    /// With a shared store the store's side is read first, for the reason given at <see cref="HeldCount"/>: read the
+    /// other way round, a level whose only message was being claimed could read empty on both sides for a moment, and
+    /// the policy would release lower work while that message sat in this scheduler's buffer.
+    /// </remarks>
     public int GetOccupancyMask()
     {
-        int mask = _backlog.GetOccupancyMask();
+        int mask = _remote is null ? 0 : _remote.GetOccupancyMask();
+        mask |= _backlog.GetOccupancyMask();
         if (!_lanes.IsEmpty)
         {
             mask |= _lanes.GetDueMask(_recovery.Mode, _timeProvider.GetTimestamp());
         }
 
-        return _remote is null ? mask : mask | _remote.GetOccupancyMask();
+        return mask;
     }
 
     /// <summary>Holds an accepted message: in its alert code's lane when that code is throttled, else in its level's queue.</summary>
