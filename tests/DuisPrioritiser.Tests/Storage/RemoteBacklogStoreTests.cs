@@ -234,11 +234,11 @@ public class RemoteBacklogStoreTests
     }
 
     /// <summary>The shared test store, with Critical claims parked after they took their rows until a chosen thread has read Critical's state a chosen number of times.</summary>
-    private sealed class ClaimLandingOnReadStore : IBacklogStore
+    private sealed class ClaimLandingOnReadStore() : DelegatingBacklogStore(new SharedTestBacklogStore())
     {
-        private readonly SharedTestBacklogStore _inner = new();
         private readonly TaskCompletionSource _land = new(); // continuations run inline: the claim lands inside the read
         private readonly TaskCompletionSource _parked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _reads;
 
         public bool ParkCriticalClaims { get; set; }
 
@@ -246,28 +246,13 @@ public class RemoteBacklogStoreTests
 
         public int LandOnRead { get; init; } = 1;
 
-        private int _reads;
-
         public bool Landed { get; private set; }
 
         public Task CriticalClaimParked => _parked.Task;
 
-        public BacklogStoreCapabilities Capabilities => _inner.Capabilities;
-
-        /// <summary>Lands the parked claim now.</summary>
-        public void Land()
+        public override async ValueTask<int> ClaimAsync(PriorityLevel level, Memory<StoredMessage> destination, CancellationToken cancellationToken = default)
         {
-            Landed = true;
-            _land.TrySetResult();
-        }
-
-        public ValueTask<BacklogRecovery> OpenAsync(CancellationToken cancellationToken = default) => _inner.OpenAsync(cancellationToken);
-
-        public ValueTask AppendAsync(ReadOnlyMemory<BacklogAppend> batch, Memory<AppendOutcome> outcomes, CancellationToken cancellationToken = default) => _inner.AppendAsync(batch, outcomes, cancellationToken);
-
-        public async ValueTask<int> ClaimAsync(PriorityLevel level, Memory<StoredMessage> destination, CancellationToken cancellationToken = default)
-        {
-            int count = await _inner.ClaimAsync(level, destination, cancellationToken);
+            int count = await base.ClaimAsync(level, destination, cancellationToken);
             if (level == PriorityLevel.Critical && ParkCriticalClaims && count > 0)
             {
                 _parked.TrySetResult();
@@ -277,9 +262,7 @@ public class RemoteBacklogStoreTests
             return count;
         }
 
-        public ValueTask AcknowledgeAsync(ReadOnlyMemory<BacklogAcknowledgement> batch, CancellationToken cancellationToken = default) => _inner.AcknowledgeAsync(batch, cancellationToken);
-
-        public BacklogLevelState GetLevelState(PriorityLevel level)
+        public override BacklogLevelState GetLevelState(PriorityLevel level)
         {
             if (level == PriorityLevel.Critical && LandOnReadsBy == Environment.CurrentManagedThreadId && !Landed && ++_reads == LandOnRead)
             {
@@ -287,10 +270,8 @@ public class RemoteBacklogStoreTests
                 _land.TrySetResult();
             }
 
-            return _inner.GetLevelState(level);
+            return base.GetLevelState(level);
         }
-
-        public ValueTask DisposeAsync() => _inner.DisposeAsync();
     }
 
     private static ResponseReleaseScheduler Create(IBacklogStore store, Action<ResponsePrioritisationOptions>? configure = null)
@@ -324,22 +305,5 @@ public class RemoteBacklogStoreTests
         }
     }
 
-    internal sealed class SharedTestBacklogStoreForContainer : IBacklogStore
-    {
-        private readonly SharedTestBacklogStore _inner = new();
-
-        public BacklogStoreCapabilities Capabilities => _inner.Capabilities;
-
-        public ValueTask<BacklogRecovery> OpenAsync(CancellationToken cancellationToken = default) => _inner.OpenAsync(cancellationToken);
-
-        public ValueTask AppendAsync(ReadOnlyMemory<BacklogAppend> batch, Memory<AppendOutcome> outcomes, CancellationToken cancellationToken = default) => _inner.AppendAsync(batch, outcomes, cancellationToken);
-
-        public ValueTask<int> ClaimAsync(PriorityLevel level, Memory<StoredMessage> destination, CancellationToken cancellationToken = default) => _inner.ClaimAsync(level, destination, cancellationToken);
-
-        public ValueTask AcknowledgeAsync(ReadOnlyMemory<BacklogAcknowledgement> batch, CancellationToken cancellationToken = default) => _inner.AcknowledgeAsync(batch, cancellationToken);
-
-        public BacklogLevelState GetLevelState(PriorityLevel level) => _inner.GetLevelState(level);
-
-        public ValueTask DisposeAsync() => _inner.DisposeAsync();
-    }
+    internal sealed class SharedTestBacklogStoreForContainer() : DelegatingBacklogStore(new SharedTestBacklogStore());
 }

@@ -86,16 +86,7 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
 
     /// <summary>Gets the depth of <paramref name="level"/> outside the throttled codes' lanes (snapshots and gauges count those as deferred).</summary>
     /// <remarks>With a shared store the store's side is read first, for the reason given at <see cref="HeldCount"/>.</remarks>
-    public long GetQueuedCount(int level)
-    {
-        if (_remote is null)
-        {
-            return _backlog.GetCount(level);
-        }
-
-        long remote = _remote.GetDepth(level);
-        return remote + _backlog.GetCount(level);
-    }
+    public long GetQueuedCount(int level) => _remote is null ? _backlog.GetCount(level) : _remote.GetDepth(level) + _backlog.GetCount(level);
 
     /// <summary>Gets the levels with releasable work: a level's queue holds messages, or one of its throttled codes' lanes has a due head.</summary>
     /// <remarks>

@@ -256,6 +256,8 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
         }
         finally
         {
+            // Ended only after the claimed messages are in the buffer: the coordinator reads this side (which counts a
+            // claim under way) before the buffer, so a claimed message is never missed on both.
             Volatile.Write(ref _claiming[level], 0);
             _gate.PulseReaders();
         }
