@@ -236,8 +236,8 @@ public class RemoteBacklogStoreTests
     /// <summary>The shared test store, with Critical claims parked after they took their rows until a chosen thread has read Critical's state a chosen number of times.</summary>
     private sealed class ClaimLandingOnReadStore() : DelegatingBacklogStore(new SharedTestBacklogStore())
     {
-        private readonly TaskCompletionSource _land = new(); // continuations run inline: the claim lands inside the read
         private readonly TaskCompletionSource _parked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Action? _land; // the parked claim's continuation, run inline by the read that lands it
         private int _reads;
 
         public bool ParkCriticalClaims { get; set; }
@@ -255,8 +255,7 @@ public class RemoteBacklogStoreTests
             int count = await base.ClaimAsync(level, destination, cancellationToken);
             if (level == PriorityLevel.Critical && ParkCriticalClaims && count > 0)
             {
-                _parked.TrySetResult();
-                await _land.Task.ConfigureAwait(false);
+                await new Park(this);
             }
 
             return count;
@@ -267,10 +266,31 @@ public class RemoteBacklogStoreTests
             if (level == PriorityLevel.Critical && LandOnReadsBy == Environment.CurrentManagedThreadId && !Landed && ++_reads == LandOnRead)
             {
                 Landed = true;
-                _land.TrySetResult();
+                _land!();
             }
 
             return base.GetLevelState(level);
+        }
+
+        /// <summary>
+        /// Parks the claim and says so only once its continuation is stored, so the read that lands it runs the rest of
+        /// the claim inline (a completed task awaited later would let the claim finish on its own thread, racing the read).
+        /// </summary>
+        private readonly struct Park(ClaimLandingOnReadStore store) : System.Runtime.CompilerServices.INotifyCompletion
+        {
+            public bool IsCompleted => false;
+
+            public Park GetAwaiter() => this;
+
+            public void OnCompleted(Action continuation)
+            {
+                store._land = continuation;
+                store._parked.TrySetResult();
+            }
+
+            public void GetResult()
+            {
+            }
         }
     }
 
