@@ -91,6 +91,10 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
     /// <inheritdoc />
     public TimeSpan LeaseDuration => _options.LeaseTime;
 
+    /// <inheritdoc />
+    /// <remarks>The real clock: a lease expires by the database's <c>now()</c>, whatever clock the scheduler runs on.</remarks>
+    public TimeProvider LeaseTimeProvider => TimeProvider.System;
+
     /// <summary>Gets a value indicating whether the last statement reached the server.</summary>
     public bool IsAvailable => _available;
 
@@ -959,7 +963,8 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
         {
             try
             {
-                await DelayAsync(period, stopping).ConfigureAwait(false);
+                // On the leases' clock (the database's, real time), like the scheduler's renewals.
+                await DelayAsync(period, LeaseTimeProvider, stopping).ConfigureAwait(false);
                 while (await ReapExpiredLeasesAsync(stopping).ConfigureAwait(false) == ReapBatch)
                 {
                 }
@@ -988,11 +993,13 @@ internal sealed class PostgreSqlBacklogStore : IBacklogStore, IBacklogLeaseRenew
         }
     }
 
-    private async Task DelayAsync(TimeSpan delay, CancellationToken stopping)
+    private Task DelayAsync(TimeSpan delay, CancellationToken stopping) => DelayAsync(delay, _timeProvider, stopping);
+
+    private static async Task DelayAsync(TimeSpan delay, TimeProvider clock, CancellationToken stopping)
     {
         try
         {
-            await Task.Delay(delay, _timeProvider, stopping).ConfigureAwait(false);
+            await Task.Delay(delay, clock, stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

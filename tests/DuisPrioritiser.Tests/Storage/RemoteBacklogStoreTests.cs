@@ -3,6 +3,7 @@ using DuisPrioritiser.Duis;
 using DuisPrioritiser.Release;
 using DuisPrioritiser.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace DuisPrioritiser.Tests.Storage;
 
@@ -151,6 +152,32 @@ public class RemoteBacklogStoreTests
     {
         await using var scheduler = Create(new SharedTestBacklogStore());
         Assert.Throws<InvalidOperationException>(() => scheduler.TryEnqueue(TestMessages.Tagged(1)));
+    }
+
+    [Test]
+    public async Task LeaseRenewals_AreTimedOnTheStoresLeaseClock_NotTheSchedulersClock()
+    {
+        // The scheduler's clock never moves (a virtual clock, or a scaled one held back); the leases' clock does, as a
+        // database's does. Renewals timed on the scheduler's clock let the lease lapse: a CI run released messages twice.
+        var schedulerClock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var leaseClock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var store = new SharedTestBacklogStore(leaseClock, TimeSpan.FromSeconds(30));
+        var options = new ResponsePrioritisationOptions { Capacity = 10_000 };
+        await using var scheduler = new ResponseReleaseScheduler(options, new TagLevelClassifier(), timeProvider: schedulerClock, backlogStore: store);
+        await scheduler.EnqueueAsync(TestMessages.Tagged(1));
+        var released = await scheduler.DequeueAsync().AsTask().WaitAsync(s_timeout);
+
+        var deadline = DateTime.UtcNow + s_timeout;
+        while (store.Renewals == 0 && DateTime.UtcNow < deadline)
+        {
+            leaseClock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+
+        Assert.That(store.Renewals, Is.GreaterThan(0), "renewed while only the lease clock moved");
+        Assert.That(leaseClock.GetUtcNow() - DateTimeOffset.UnixEpoch, Is.LessThan(TimeSpan.FromSeconds(30)), "renewed before the lease expired");
+        await scheduler.AcknowledgeAsync(released);
+        Assert.That(store.Total, Is.Zero, "the acknowledgement found its lease still held");
     }
 
     [Test]

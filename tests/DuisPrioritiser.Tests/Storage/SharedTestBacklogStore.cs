@@ -30,6 +30,9 @@ internal sealed class SharedTestBacklogStore : IBacklogStore, IBacklogLeaseRenew
 
     public TimeSpan LeaseDuration { get; }
 
+    /// <summary>Gets the clock this store's leases expire by (the one it was given).</summary>
+    public TimeProvider LeaseTimeProvider => _timeProvider;
+
     /// <summary>Gets or sets a value indicating whether the store answers; when false every call throws <see cref="BacklogStoreUnavailableException"/>.</summary>
     public bool Available { get; set; } = true;
 

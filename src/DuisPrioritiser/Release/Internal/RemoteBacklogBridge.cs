@@ -314,7 +314,9 @@ internal sealed class RemoteBacklogBridge : IAsyncDisposable
         {
             while (!_stopping.IsCancellationRequested)
             {
-                await Task.Delay(period, _timeProvider, _stopping.Token).ConfigureAwait(false);
+                // On the leases' clock, not the scheduler's: a database's lease expires in real time even when the
+                // scheduler's clock is virtual, stopped or scaled.
+                await Task.Delay(period, renewal.LeaseTimeProvider, _stopping.Token).ConfigureAwait(false);
                 var ids = _claimed.Keys.ToArray();
                 if (ids.Length == 0)
                 {
