@@ -109,4 +109,20 @@ public class LevelQueueTests
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new MultiLevelQueue<int>(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new MultiLevelQueue<int>(32));
     }
+
+    [Test]
+    public void MultiLevelQueue_ClearIfEmpty_ClearsAStaleBit_AndKeepsAnOccupiedLevelsBit()
+    {
+        var queue = new MultiLevelQueue<int>(5);
+        queue.Enqueue(0, 1);
+        queue.Enqueue(3, 2);
+        Assert.That(queue.TryDequeue(0, out _), Is.True);
+        Assert.That(queue.GetOccupancyMask(), Is.EqualTo(0b01001), "a successful take of the last item leaves the bit set");
+
+        queue.ClearIfEmpty(0);
+        queue.ClearIfEmpty(3);
+        Assert.That(queue.GetOccupancyMask(), Is.EqualTo(0b01000), "the empty level's bit is cleared; the occupied level's stays");
+        queue.Enqueue(0, 3);
+        Assert.That(queue.GetOccupancyMask(), Is.EqualTo(0b01001), "a later enqueue sets it again");
+    }
 }

@@ -260,6 +260,93 @@ public class RemoteBacklogStoreTests
         await scheduler.AcknowledgeAsync(next);
     }
 
+    [Test]
+    public async Task WhileTheChosenLevelsClaimIsInFlight_WithLowerWorkHeldHere_ReadersWaitInsteadOfSpinning()
+    {
+        var store = new CriticalClaimsHeldStore();
+        await using var scheduler = Create(store);
+        for (int i = 1; i <= 3; i++)
+        {
+            await scheduler.EnqueueWithResultAsync(At(i, PriorityLevel.Bulk));
+        }
+
+        using var timeout = new CancellationTokenSource(s_timeout);
+        var bulk = await scheduler.DequeueAsync(timeout.Token);
+        Assert.That(bulk.Level, Is.EqualTo(PriorityLevel.Bulk), "the Bulk batch is claimed and two of it stay held here");
+        await scheduler.AcknowledgeAsync(bulk);
+
+        await scheduler.EnqueueWithResultAsync(At(1, PriorityLevel.Critical));
+        store.HoldCriticalClaims = true;
+        Assert.That(scheduler.TryDequeue(out _), Is.False, "the first look starts the Critical claim, which the store holds");
+        await store.CriticalClaimStarted.WaitAsync(timeout.Token);
+
+        // Nothing can be released while Critical is being claimed (the Bulk held here must wait for it), so a reader
+        // must not be told to read: it would find nothing and ask again at once, round and round until the claim lands.
+        var wait = scheduler.WaitToReadAsync(timeout.Token);
+        Assert.That(wait.IsCompleted, Is.False, "WaitToReadAsync waits for the claim instead of reporting a release TryDequeue cannot make");
+        Assert.That(scheduler.TryDequeue(out _), Is.False, "the Bulk held here is not released while Critical is claimed");
+
+        store.LetCriticalClaimsLand();
+        Assert.That(await wait.AsTask().WaitAsync(timeout.Token), Is.True, "the landed claim wakes the reader");
+        Assert.That(scheduler.TryDequeue(out var next), Is.True);
+        Assert.That((next.Level, next.Message.RequestId), Is.EqualTo((PriorityLevel.Critical, "1")));
+        await scheduler.AcknowledgeAsync(next);
+        var rest = await DrainAsync(scheduler, 2);
+        Assert.That(rest.Select(m => m.Level), Is.All.EqualTo(PriorityLevel.Bulk), "then the Bulk held here");
+    }
+
+    [Test]
+    public async Task AfterTheLastMessageOfALevelLeaves_AReaderThatOnlyWaits_StillSeesTheLowerWorkHeldHere()
+    {
+        // Taking a level's last message leaves its occupancy bit set until a take from it fails. A reader that only
+        // calls WaitToReadAsync makes no take, so the wait must not keep choosing that empty level (a PostgreSQL
+        // restart test stalled with Bulk held here and an empty Critical level chosen over and over).
+        await using var scheduler = Create(new SharedTestBacklogStore());
+        for (int i = 1; i <= 3; i++)
+        {
+            await scheduler.EnqueueWithResultAsync(At(i, PriorityLevel.Bulk));
+        }
+
+        using var timeout = new CancellationTokenSource(s_timeout);
+        var bulk = await scheduler.DequeueAsync(timeout.Token);
+        Assert.That(bulk.Level, Is.EqualTo(PriorityLevel.Bulk));
+        await scheduler.AcknowledgeAsync(bulk);
+
+        await scheduler.EnqueueWithResultAsync(At(1, PriorityLevel.Critical));
+        var critical = await scheduler.DequeueAsync(timeout.Token);
+        Assert.That(critical.Level, Is.EqualTo(PriorityLevel.Critical));
+        await scheduler.AcknowledgeAsync(critical);
+
+        Assert.That(await scheduler.WaitToReadAsync(timeout.Token).AsTask().WaitAsync(TimeSpan.FromSeconds(5), timeout.Token), Is.True, "the Bulk held here is releasable");
+        Assert.That(scheduler.TryDequeue(out var next), Is.True);
+        Assert.That(next.Level, Is.EqualTo(PriorityLevel.Bulk));
+    }
+
+    /// <summary>The shared test store, with Critical claims held (after they took their rows) until the test lets them land.</summary>
+    private sealed class CriticalClaimsHeldStore() : DelegatingBacklogStore(new SharedTestBacklogStore())
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _land = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool HoldCriticalClaims { get; set; }
+
+        public Task CriticalClaimStarted => _started.Task;
+
+        public void LetCriticalClaimsLand() => _land.TrySetResult();
+
+        public override async ValueTask<int> ClaimAsync(PriorityLevel level, Memory<StoredMessage> destination, CancellationToken cancellationToken = default)
+        {
+            int count = await base.ClaimAsync(level, destination, cancellationToken);
+            if (level == PriorityLevel.Critical && HoldCriticalClaims && count > 0)
+            {
+                _started.TrySetResult();
+                await _land.Task.WaitAsync(cancellationToken);
+            }
+
+            return count;
+        }
+    }
+
     /// <summary>The shared test store, with Critical claims parked after they took their rows until a chosen thread has read Critical's state a chosen number of times.</summary>
     private sealed class ClaimLandingOnReadStore() : DelegatingBacklogStore(new SharedTestBacklogStore())
     {

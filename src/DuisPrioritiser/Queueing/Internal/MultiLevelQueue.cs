@@ -117,6 +117,19 @@ internal sealed class MultiLevelQueue<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int GetOccupancyMask() => (int)Volatile.Read(ref _occupancy.Value);
 
+    /// <summary>
+    /// Clears <paramref name="level"/>'s occupancy bit if the level is empty, as a failed dequeue would: for a caller
+    /// that decides from the bitmap without dequeuing (the bit is otherwise cleared only by a failed dequeue).
+    /// </summary>
+    public void ClearIfEmpty(int level)
+    {
+        Debug.Assert((uint)level < (uint)_levels.Length, "Level out of range.");
+        if (_levels[level].IsEmpty)
+        {
+            MarkEmpty(level);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void MarkEmpty(int level)
     {

@@ -136,6 +136,19 @@ internal sealed class LocalBacklog
         return Volatile.Read(ref _returned) == 0 ? mask : mask | GetReturnedMask();
     }
 
+    /// <summary>
+    /// Clears a stale occupancy bit of <paramref name="level"/>: a FIFO level's bit stays set after its last message
+    /// left until a take from it fails, so a caller that reads the level empty without taking calls this, or the
+    /// policy keeps seeing the level occupied. (A fair level's and the return lanes' bits come from their counts.)
+    /// </summary>
+    public void ClearIfEmpty(int level)
+    {
+        if (!IsFair(level))
+        {
+            _queue.ClearIfEmpty(level);
+        }
+    }
+
     /// <summary>Reads the head of <paramref name="level"/>'s queue (not its return lane), for tests.</summary>
     internal bool TryPeek(int level, out QueuedEntry entry) => _queue.TryPeek(level, out entry);
 
