@@ -236,15 +236,8 @@ public class RemoteBacklogStoreTests
     {
         var store = new ClaimLandingOnReadStore { LandOnRead = landOnRead };
         await using var scheduler = Create(store);
-        for (int i = 1; i <= 3; i++)
-        {
-            await scheduler.EnqueueWithResultAsync(At(i, PriorityLevel.Bulk));
-        }
-
         using var timeout = new CancellationTokenSource(s_timeout);
-        var bulk = await scheduler.DequeueAsync(timeout.Token);
-        Assert.That(bulk.Level, Is.EqualTo(PriorityLevel.Bulk), "the Bulk batch is claimed and held here");
-        await scheduler.AcknowledgeAsync(bulk);
+        await HoldTwoBulkHereAsync(scheduler, timeout.Token);
 
         await scheduler.EnqueueWithResultAsync(At(1, PriorityLevel.Critical));
         store.ParkCriticalClaims = true;
@@ -265,15 +258,8 @@ public class RemoteBacklogStoreTests
     {
         var store = new CriticalClaimsHeldStore();
         await using var scheduler = Create(store);
-        for (int i = 1; i <= 3; i++)
-        {
-            await scheduler.EnqueueWithResultAsync(At(i, PriorityLevel.Bulk));
-        }
-
         using var timeout = new CancellationTokenSource(s_timeout);
-        var bulk = await scheduler.DequeueAsync(timeout.Token);
-        Assert.That(bulk.Level, Is.EqualTo(PriorityLevel.Bulk), "the Bulk batch is claimed and two of it stay held here");
-        await scheduler.AcknowledgeAsync(bulk);
+        await HoldTwoBulkHereAsync(scheduler, timeout.Token);
 
         await scheduler.EnqueueWithResultAsync(At(1, PriorityLevel.Critical));
         store.HoldCriticalClaims = true;
@@ -302,15 +288,8 @@ public class RemoteBacklogStoreTests
         // calls WaitToReadAsync makes no take, so the wait must not keep choosing that empty level (a PostgreSQL
         // restart test stalled with Bulk held here and an empty Critical level chosen over and over).
         await using var scheduler = Create(new SharedTestBacklogStore());
-        for (int i = 1; i <= 3; i++)
-        {
-            await scheduler.EnqueueWithResultAsync(At(i, PriorityLevel.Bulk));
-        }
-
         using var timeout = new CancellationTokenSource(s_timeout);
-        var bulk = await scheduler.DequeueAsync(timeout.Token);
-        Assert.That(bulk.Level, Is.EqualTo(PriorityLevel.Bulk));
-        await scheduler.AcknowledgeAsync(bulk);
+        await HoldTwoBulkHereAsync(scheduler, timeout.Token);
 
         await scheduler.EnqueueWithResultAsync(At(1, PriorityLevel.Critical));
         var critical = await scheduler.DequeueAsync(timeout.Token);
@@ -417,6 +396,19 @@ public class RemoteBacklogStoreTests
 
     /// <summary>A tagged message whose tag also carries its level (level * 1000 + tag), read back by <see cref="TagLevelClassifier"/>.</summary>
     private static DuisMessage At(int tag, PriorityLevel level) => TestMessages.Tagged(((int)level * 1000) + tag);
+
+    /// <summary>Accepts three Bulk messages and releases and acknowledges one: the claim takes all three, so two stay held in this scheduler's buffer.</summary>
+    private static async Task HoldTwoBulkHereAsync(ResponseReleaseScheduler scheduler, CancellationToken cancellationToken)
+    {
+        for (int i = 1; i <= 3; i++)
+        {
+            await scheduler.EnqueueWithResultAsync(At(i, PriorityLevel.Bulk), cancellationToken);
+        }
+
+        var bulk = await scheduler.DequeueAsync(cancellationToken);
+        Assert.That(bulk.Level, Is.EqualTo(PriorityLevel.Bulk), "the Bulk batch is claimed and two of it stay held here");
+        await scheduler.AcknowledgeAsync(bulk, cancellationToken: cancellationToken);
+    }
 
     private static async Task<List<ReleasedMessage>> DrainAsync(ResponseReleaseScheduler scheduler, int count)
     {
