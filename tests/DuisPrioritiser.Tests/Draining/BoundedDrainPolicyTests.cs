@@ -41,6 +41,27 @@ public class BoundedDrainPolicyTests
     }
 
     [Test]
+    public void TryPeekLevel_ChoosesAsTrySelectLevel_WithoutSpendingTheOverdueCredit()
+    {
+        var policy = (BoundedDrainPolicy)Create(new TrafficOptions { OverdueShare = 0.5, Bulk = { MaxWait = TimeSpan.FromMinutes(60), MinShare = 0 } });
+        _source.Counts = [1000, 0, 0, 0, 1000];
+        _source.Waits[4] = TimeSpan.FromMinutes(61);
+
+        // The coordinator peeks before every release when the backlog is shared; the peeks must leave the overdue
+        // credit to the release itself, or overdue work would never be chosen.
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.That(policy.TryPeekLevel(State(), out var peeked), Is.True);
+            Assert.That(peeked, Is.EqualTo(PriorityLevel.Bulk));
+        }
+
+        Assert.That(policy.TrySelectLevel(State(), out var chosen), Is.True);
+        Assert.That(chosen, Is.EqualTo(PriorityLevel.Bulk), "the credit is still there for the release");
+        Assert.That(policy.TryPeekLevel(State(), out var afterSpend), Is.True);
+        Assert.That(afterSpend, Is.EqualTo(PriorityLevel.Critical), "once spent (and not earned back by a release), the peek sees strict priority, as the release would");
+    }
+
+    [Test]
     public void TrySelectLevel_OverdueShareTenPercent_CapsOverdueReleases()
     {
         var policy = Create(new TrafficOptions { OverdueShare = 0.1, Bulk = { MaxWait = TimeSpan.FromMinutes(1), MinShare = 0 } });

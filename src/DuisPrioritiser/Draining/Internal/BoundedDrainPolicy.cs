@@ -115,7 +115,16 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
     /// <summary>Gets the inner policy.</summary>
     public IDrainPolicy Inner => _inner;
 
-    public bool TrySelectLevel(in DrainState state, out PriorityLevel level)
+    public bool TrySelectLevel(in DrainState state, out PriorityLevel level) => Select(in state, spend: true, out level);
+
+    /// <summary>
+    /// Gets the level <see cref="TrySelectLevel"/> would choose now, without spending the overdue credit a choice of
+    /// overdue work spends: for a caller that only looks (the coordinator deciding whether a reader should wait).
+    /// </summary>
+    /// <remarks>A custom inner policy is still asked through its <see cref="IDrainPolicy.TrySelectLevel"/>.</remarks>
+    public bool TryPeekLevel(in DrainState state, out PriorityLevel level) => Select(in state, spend: false, out level);
+
+    private bool Select(in DrainState state, bool spend, out PriorityLevel level)
     {
         int occupied = state.GetOccupancyMask();
         int eligible = occupied & ~GetThrottledMask(occupied, state.Mode, state.Timestamp);
@@ -143,7 +152,7 @@ internal sealed class BoundedDrainPolicy : IThrottledDrainPolicy
                 long slack = _maxWaitTicks[i] - state.GetOldestWait((PriorityLevel)i).Ticks;
                 if (slack < 0 && (bounded & (1 << i)) != 0)
                 {
-                    if (TrySpendOverdueCredit())
+                    if (!spend || TrySpendOverdueCredit())
                     {
                         level = (PriorityLevel)i;
                         return true;

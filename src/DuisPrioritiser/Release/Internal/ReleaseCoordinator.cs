@@ -283,25 +283,35 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
 
         if (delay == 0 && _remote is not null)
         {
-            bool chose = _policy.TrySelectLevel(in state, out var next) && PriorityLevels.IsDefined(next);
-
-            // Releasable from the shared store, but nothing is claimed here yet; or lower work is held here, but the
-            // level the policy chooses has nothing here: its messages are in the store or being claimed. Either way
-            // TryDequeue would give nothing (it does not release lower work instead), so claim that level and wait
-            // for the claim to land (it wakes readers) rather than tell the reader to look again at once (a reader
-            // spun through thousands of empty looks per claim).
-            if (_gate.Held == 0
-                || (chose && !_gate.IsCompleted && _backlog.GetCount((int)next) == 0 && (_lanes.IsEmpty || _lanes.GetCount((int)next) == 0)))
+            if (_gate.Held == 0)
             {
-                if (chose)
+                // Releasable from the shared store, but nothing is claimed here yet: claim the level the policy would
+                // choose, and wait for the claim to land (it wakes readers) rather than spinning.
+                if (_policy.TrySelectLevel(in state, out var next) && PriorityLevels.IsDefined(next))
                 {
-                    // The level's local occupancy bit may be stale (only a failed take clears it, and no take happens
-                    // here): clear it, or the policy would keep choosing a level empty on both sides and this
-                    // scheduler would never release what it holds (a PostgreSQL restart test stalled on exactly that).
+                    // Its local occupancy bit may be stale (only a failed take clears it, and no take happens here).
                     _backlog.ClearIfEmpty((int)next);
                     _remote.RequestClaim((int)next);
                 }
 
+                return _remote.ClaimWaitTicks;
+            }
+
+            // Lower work is held here, but the level the built-in policy chooses may have nothing here: its messages
+            // are in the store or being claimed. TryDequeue would give nothing (it does not release lower work
+            // instead), so claim that level and wait for the claim to land rather than tell the reader to look again
+            // at once (a reader spun through thousands of empty looks per claim). The choice is peeked, so that this
+            // look does not spend the overdue credit of the release that follows. (A custom or swappable policy is
+            // not asked twice per release: its readers look again at once, as before.)
+            if (_defaultPolicy is not null && !_gate.IsCompleted
+                && _defaultPolicy.TryPeekLevel(in state, out var chosen) && PriorityLevels.IsDefined(chosen)
+                && _backlog.GetCount((int)chosen) == 0 && (_lanes.IsEmpty || _lanes.GetCount((int)chosen) == 0))
+            {
+                // The level's local occupancy bit may be stale (only a failed take clears it, and no take happens
+                // here): clear it, or the policy would keep choosing a level empty on both sides and this scheduler
+                // would never release what it holds (a PostgreSQL restart test stalled on exactly that).
+                _backlog.ClearIfEmpty((int)chosen);
+                _remote.RequestClaim((int)chosen);
                 return _remote.ClaimWaitTicks;
             }
         }
