@@ -287,14 +287,9 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
             {
                 // Releasable from the shared store, but nothing is claimed here yet: claim the level the policy would
                 // choose, and wait for the claim to land (it wakes readers) rather than spinning.
-                if (_policy.TrySelectLevel(in state, out var next) && PriorityLevels.IsDefined(next))
-                {
-                    // Its local occupancy bit may be stale (only a failed take clears it, and no take happens here).
-                    _backlog.ClearIfEmpty((int)next);
-                    _remote.RequestClaim((int)next);
-                }
-
-                return _remote.ClaimWaitTicks;
+                return _policy.TrySelectLevel(in state, out var next) && PriorityLevels.IsDefined(next)
+                    ? ClaimAndWait(_remote, next)
+                    : _remote.ClaimWaitTicks;
             }
 
             // Lower work is held here, but the level the built-in policy chooses may have nothing here: its messages
@@ -307,16 +302,22 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
                 && _defaultPolicy.TryPeekLevel(in state, out var chosen) && PriorityLevels.IsDefined(chosen)
                 && _backlog.GetCount((int)chosen) == 0 && (_lanes.IsEmpty || _lanes.GetCount((int)chosen) == 0))
             {
-                // The level's local occupancy bit may be stale (only a failed take clears it, and no take happens
-                // here): clear it, or the policy would keep choosing a level empty on both sides and this scheduler
-                // would never release what it holds (a PostgreSQL restart test stalled on exactly that).
-                _backlog.ClearIfEmpty((int)chosen);
-                _remote.RequestClaim((int)chosen);
-                return _remote.ClaimWaitTicks;
+                return ClaimAndWait(_remote, chosen);
             }
         }
 
         return delay;
+    }
+
+    /// <summary>Starts a claim of <paramref name="level"/> from the shared store and gives the time to wait for it to land.</summary>
+    private long ClaimAndWait(RemoteBacklogBridge remote, PriorityLevel level)
+    {
+        // The level's local occupancy bit may be stale (only a failed take clears it, and no take happens here): clear
+        // it, or the policy would keep choosing a level empty on both sides and this scheduler would never release
+        // what it holds (a PostgreSQL restart test stalled on exactly that).
+        _backlog.ClearIfEmpty((int)level);
+        remote.RequestClaim((int)level);
+        return remote.ClaimWaitTicks;
     }
 
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
