@@ -32,6 +32,11 @@ public sealed class StormScaleOutTests
             TimeScaleMilliseconds = 200,
         };
 
+        // As the simulator's command line does (ScaleOutCommand): three schedulers, their store loops and 30 back-end
+        // workers share this process, and the thread pool's slow injection on 2 cores stalled a run long enough for
+        // leases to expire (messages released twice).
+        ThreadPool.GetMinThreads(out int workerThreads, out int ioThreads);
+        ThreadPool.SetMinThreads(Math.Max(workerThreads, 64), Math.Max(ioThreads, 64));
         var result = await ScaleOutSimulation.RunAsync(options, line => TestContext.Out.WriteLine(line), cancellationToken);
 
         const int Critical = (int)PriorityLevel.Critical;
