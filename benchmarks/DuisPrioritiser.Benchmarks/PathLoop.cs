@@ -143,6 +143,7 @@ internal static class PathLoop
             ("Dictionary + ring, one lock", Create().LockedDictionary),
             ("ConcurrentDictionary + ring", Create().ConcurrentDictionaryRing),
             ("Previous window (main 06afe07)", Create().PreviousWindow),
+            ("Slot-tag window (main 2a4cac9)", Create().SlotTagWindow),
             ("This window", Create().ThisWindow),
         };
         Sample(rows, $"duplicate window, {workload}", 32, 4096, rounds);

@@ -11,7 +11,7 @@ namespace DuisPrioritiser.Benchmarks.Deduplication;
 /// <summary>
 /// Cost per message of duplicate suppression alone, as the intake uses it: a lookup and, for a distinct message, an
 /// add, single-threaded, with the default window (100,000 keys, one hour). Rows: this commit's
-/// <see cref="DuplicateWindow"/> (hash included), the window before this work (<see cref="PreviousDuplicateWindow"/>),
+/// <see cref="DuplicateWindow"/> (hash included), the window at main 2a4cac9 (<see cref="SlotTagDuplicateWindow"/>: keys beside their slots), the window before the first fast-path work (<see cref="PreviousDuplicateWindow"/>),
 /// and two library baselines of the same bounded set: a <see cref="Dictionary{TKey, TValue}"/> plus a ring of keys
 /// under one lock, and a <see cref="ConcurrentDictionary{TKey, TValue}"/> plus a ring.
 /// </summary>
@@ -35,6 +35,7 @@ public class DuplicateWindowBenchmarks
     private int _next;
     private DuplicateWindow _window = null!;
     private PreviousDuplicateWindow _previous = null!;
+    private SlotTagDuplicateWindow _slotTag = null!;
     private LockedWindow _locked = null!;
     private ConcurrentWindow _concurrent = null!;
 
@@ -56,6 +57,7 @@ public class DuplicateWindowBenchmarks
         var options = new DeduplicationOptions { MaxCount = Window };
         _window = new DuplicateWindow(options, TimeProvider.System);
         _previous = new PreviousDuplicateWindow(options, TimeProvider.System);
+        _slotTag = new SlotTagDuplicateWindow(options, TimeProvider.System);
         _locked = new LockedWindow(Window);
         _concurrent = new ConcurrentWindow(Window);
 
@@ -64,6 +66,7 @@ public class DuplicateWindowBenchmarks
         {
             _window.Add(in _keys[i]);
             _previous.Add(in _keys[i]);
+            _slotTag.Add(in _keys[i]);
             _locked.TrySuppressOrAdd(in _keys[i]);
             _concurrent.TrySuppressOrAdd(in _keys[i]);
         }
@@ -77,6 +80,9 @@ public class DuplicateWindowBenchmarks
 
     [Benchmark(OperationsPerInvoke = Batch, Description = "Previous window (main 06afe07)")]
     public long PreviousWindow() => Run(new PreviousOps(_previous));
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "Slot-tag window (main 2a4cac9)")]
+    public long SlotTagWindow() => Run(new SlotTagOps(_slotTag));
 
     [Benchmark(OperationsPerInvoke = Batch, Description = "This window")]
     public long ThisWindow() => Run(new CurrentOps(_window));
@@ -124,6 +130,22 @@ public class DuplicateWindowBenchmarks
     }
 
     private readonly struct CurrentOps(DuplicateWindow window) : ISuppressOps
+    {
+        public bool TrySuppressOrAdd(in DeduplicationKey key)
+        {
+            ulong hash = window.Hash(in key);
+            long now = TimeProvider.System.GetTimestamp();
+            if (window.TrySuppress(in key, hash, now))
+            {
+                return true;
+            }
+
+            window.Add(in key, hash, now);
+            return false;
+        }
+    }
+
+    private readonly struct SlotTagOps(SlotTagDuplicateWindow window) : ISuppressOps
     {
         public bool TrySuppressOrAdd(in DeduplicationKey key)
         {

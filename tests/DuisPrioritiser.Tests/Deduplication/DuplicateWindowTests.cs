@@ -228,4 +228,60 @@ public class DuplicateWindowTests
         Assert.That(misses, Is.Zero, "A key added before the barrier was not found (40,000 keys cannot overflow a bucket of a 1,000,000-key window).");
         Assert.That(window.SuppressedCount, Is.EqualTo((Rounds - 1) * Threads * PerRound));
     }
+
+    [Test]
+    public void RingLength_IsTheSlotCountRoundedUpToAPowerOfTwo()
+    {
+        Assert.That(new DuplicateWindow(new DeduplicationOptions(), new FakeTimeProvider()).RingLength, Is.EqualTo(131_072));
+        Assert.That(new DuplicateWindow(new DeduplicationOptions { MaxCount = 1_000 }, new FakeTimeProvider()).RingLength, Is.EqualTo(1_024));
+        Assert.That(new DuplicateWindow(new DeduplicationOptions { MaxCount = 16 }, new FakeTimeProvider()).RingLength, Is.EqualTo(256), "At least one page of recorded times.");
+    }
+
+    [Test]
+    public void Add_ARingLapLater_TheOldKeyIsForgottenAndTheNewestAreRemembered()
+    {
+        // 1,024 slots and a ring of 1,024: after 1,024 newer keys the first one's entry holds another key, whatever its slot says.
+        var window = new DuplicateWindow(new DeduplicationOptions { MaxCount = 1_024 }, new FakeTimeProvider());
+        window.Add(Key("first"));
+        for (int i = 0; i < window.RingLength; i++)
+        {
+            window.Add(Key(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        Assert.That(window.TrySuppress(Key("first")), Is.False);
+        Assert.That(window.TrySuppress(Key((window.RingLength - 1).ToString(System.Globalization.CultureInfo.InvariantCulture))), Is.True);
+        Assert.That(window.Count, Is.LessThanOrEqualTo(window.SlotCount));
+    }
+
+    [Test]
+    [Category("Stress")]
+    public void SmallRingLappedThousandsOfTimes_FourThreads_NeverSuppressAnUnaddedKey()
+    {
+        // A 256-entry ring shared by four writers laps about 800 times: stale slots, lapped entries and entries being
+        // rewritten while read are all common here. None may make a key nobody added look seen.
+        var window = new DuplicateWindow(new DeduplicationOptions { MaxCount = 64 }, TimeProvider.System);
+        int falsePositives = 0;
+        long found = 0;
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, worker =>
+        {
+            for (int i = 0; i < 50_000; i++)
+            {
+                var key = Key($"{worker}:{i}");
+                if (window.TrySuppress(Key($"never:{worker}:{i}")) || window.TrySuppress(Key($"{worker}:{i + 1}")))
+                {
+                    Interlocked.Increment(ref falsePositives);
+                }
+
+                window.Add(key);
+                if (window.TrySuppress(key))
+                {
+                    Interlocked.Increment(ref found);
+                }
+            }
+        });
+
+        Assert.That(falsePositives, Is.Zero, "A key nobody added was reported as seen: a distinct message would be dropped.");
+        Assert.That(window.SuppressedCount, Is.EqualTo(found));
+        Assert.That(found, Is.GreaterThan(100_000), "Most keys are found right after their add even in a small ring.");
+    }
 }
