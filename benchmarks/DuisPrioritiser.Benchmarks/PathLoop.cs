@@ -95,7 +95,7 @@ internal static class PathLoop
 
     /// <summary>
     /// <c>--path-loop compare held [fifo] [rounds]</c>: the rows of <see cref="QueueDepthBenchmarks"/> (ConcurrentQueue,
-    /// PrioritizedChannel, Scheduler and, when built with the baseline, BaselineScheduler) in one process, in alternating
+    /// PrioritizedChannel, RequiredWork, Scheduler and, when built with the baseline, BaselineScheduler) in one process, in alternating
     /// samples of the same number of messages, timed by the process's CPU time (<see cref="Environment.CpuUsage"/>)
     /// rather than the wall clock: on an oversubscribed machine a wall-clock sample mostly measures time spent waiting
     /// for a core, a CPU-time sample only the work (and the cache misses) of this thread. Prints the median per row and
@@ -114,6 +114,9 @@ internal static class PathLoop
         var channel = new QueueDepthBenchmarks { Held = held };
         channel.SetupPrioritizedChannel();
         rows.Add(("PrioritizedChannel", channel.PrioritizedChannel));
+        var floor = new QueueDepthBenchmarks { Held = held };
+        floor.SetupRequiredWork();
+        rows.Add(("RequiredWork", floor.RequiredWork));
         var scheduler = new QueueDepthBenchmarks { Held = held, BulkFifo = fifo };
         scheduler.SetupScheduler();
         rows.Add(("Scheduler", scheduler.Scheduler));

@@ -5,6 +5,8 @@ extern alias baseline;
 using System.Collections.Concurrent;
 using BenchmarkDotNet.Attributes;
 using DuisPrioritiser.Classification;
+using DuisPrioritiser.Deduplication;
+using DuisPrioritiser.Deduplication.Internal;
 using DuisPrioritiser.Queueing.Internal;
 using DuisPrioritiser.Release;
 
@@ -25,7 +27,8 @@ namespace DuisPrioritiser.Benchmarks;
 /// <para><c>Scheduler</c> rows are the public <see cref="ResponseReleaseScheduler"/> with default options (capacity
 /// raised only where the backlog needs it): TryEnqueue (classification, duplicate suppression, capacity, timestamps,
 /// metrics) + TryDequeue (the default drain policy) + AcknowledgeAsync. <c>MultiLevelQueue</c> is the internal queue
-/// alone, which no user calls.</para>
+/// alone, which no user calls. <c>RequiredWork</c> is the floor under the public path: the internal queue plus only the
+/// work the default options cannot skip (two clock reads and the duplicate window; see <see cref="RequiredWorkOps"/>).</para>
 /// </remarks>
 [MemoryDiagnoser]
 public class QueueDepthBenchmarks
@@ -38,6 +41,7 @@ public class QueueDepthBenchmarks
 
     private ConcurrentQueue<Item> _concurrentQueue = null!;
     private MultiLevelQueue<Item> _multiLevel = null!;
+    private DuplicateWindow _window = null!;
     private System.Threading.Channels.Channel<Sequenced> _channel = null!;
     private SequenceSource _sequence = null!;
     private LockedPriorityQueue _locked = null!;
@@ -68,6 +72,14 @@ public class QueueDepthBenchmarks
     {
         _multiLevel = new MultiLevelQueue<Item>(PriorityLevels.Count);
         Fill(new MultiLevelQueueOps(_multiLevel));
+    }
+
+    [GlobalSetup(Target = nameof(RequiredWork))]
+    public void SetupRequiredWork()
+    {
+        _multiLevel = new MultiLevelQueue<Item>(PriorityLevels.Count);
+        _window = new DuplicateWindow(new DeduplicationOptions(), TimeProvider.System);
+        Fill(new RequiredWorkOps(_multiLevel, _window));
     }
 
     [GlobalSetup(Target = nameof(PrioritizedChannel))]
@@ -206,6 +218,7 @@ public class QueueDepthBenchmarks
         _scheduler = null!;
         _concurrentQueue = null!;
         _multiLevel = null!;
+        _window = null!;
         _channel = null!;
         _locked = null!;
         _pool = [];
@@ -224,6 +237,19 @@ public class QueueDepthBenchmarks
 
     [Benchmark(OperationsPerInvoke = Batch)]
     public long MultiLevelQueue() => Run(new MultiLevelQueueOps(_multiLevel));
+
+    /// <summary>The floor under the public path (see <see cref="RequiredWorkOps"/>): the queue, two clock reads and the duplicate window, nothing else.</summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public long RequiredWork()
+    {
+        long sink = Run(new RequiredWorkOps(_multiLevel, _window));
+        if (_window.SuppressedCount != 0)
+        {
+            Fail.Check($"The duplicate window suppressed {_window.SuppressedCount} keys (expected 0).");
+        }
+
+        return sink;
+    }
 
     [Benchmark(OperationsPerInvoke = Batch)]
     public long Scheduler()

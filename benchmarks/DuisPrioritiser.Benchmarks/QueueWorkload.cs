@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using DuisPrioritiser.Classification;
+using DuisPrioritiser.Deduplication;
+using DuisPrioritiser.Deduplication.Internal;
 using DuisPrioritiser.Duis;
 using DuisPrioritiser.Queueing.Internal;
 using DuisPrioritiser.Release;
@@ -107,6 +109,48 @@ internal readonly struct MultiLevelQueueOps(MultiLevelQueue<Item> queue) : IQueu
     {
         bool ok = queue.TryDequeueHighest(out var item, out _);
         check = ok ? item.Check : 0;
+        return ok;
+    }
+}
+
+/// <summary>
+/// The floor under the public path: only the work that default options cannot skip, with nothing else of the
+/// scheduler. The internal queue, one clock read at intake (the receive time) and one at release (the release wait),
+/// and a lookup plus add in a default duplicate window (100,000 keys) with the message's real key. No classification,
+/// capacity, drain policy, fair Bulk, metrics or acknowledgement.
+/// </summary>
+/// <remarks>
+/// Not a scheduler anyone could use: a yardstick. When this row alone is slower than a baseline, no implementation
+/// of the default options can be faster than that baseline on this machine.
+/// </remarks>
+internal readonly struct RequiredWorkOps(MultiLevelQueue<Item> queue, DuplicateWindow window) : IQueueOps
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryEnqueue(Item item)
+    {
+        if (!DeduplicationKey.TryCreate(item.Message, out var key))
+        {
+            return false;
+        }
+
+        ulong hash = window.Hash(in key);
+        long now = TimeProvider.System.GetTimestamp();
+        if (window.TrySuppress(in key, hash, now))
+        {
+            return false;
+        }
+
+        window.Add(in key, hash, now);
+        queue.Enqueue(item.Level, item);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryDequeue(out long check)
+    {
+        bool ok = queue.TryDequeueHighest(out var item, out _);
+        long now = TimeProvider.System.GetTimestamp();
+        check = ok && now != 0 ? item.Check : 0;
         return ok;
     }
 }

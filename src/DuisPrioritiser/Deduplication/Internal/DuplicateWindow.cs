@@ -58,6 +58,7 @@ internal sealed class DuplicateWindow
     private const int BucketBytes = BucketSize * sizeof(long);
     private const int PageShift = 8; // 256 ring positions per page of recorded times
     private const int EvictionStripes = 8; // a power of two; per-core stripes so that counting costs no shared cache line
+    private const uint RacingAhead = 1u << 24; // how far ahead of an add a slot's position can be and still be a racing add's, not an old one
 
     private readonly long[] _slots;
     private readonly int _first; // the index of bucket 0's first slot (the alignment offset)
@@ -205,7 +206,7 @@ internal sealed class DuplicateWindow
         {
             int victim = -1;
             long seen = 0;
-            uint oldest = 0;
+            long oldest = 0;
             for (int i = start; i < start + BucketSize; i++)
             {
                 long slot = Volatile.Read(ref slots[i]);
@@ -218,13 +219,15 @@ internal sealed class DuplicateWindow
                     break;
                 }
 
-                // The oldest by ring position: the largest distance back from this add's position.
-                uint age = (uint)(position + 1) - (uint)slot;
-                if (victim < 0 || age > oldest)
+                // The oldest by ring position: the largest distance back from this add's position. A slot a little
+                // ahead of it was written by a racing, newer add: keep it (rank it below every older key).
+                uint distance = (uint)(position + 1) - (uint)slot;
+                long rank = distance > uint.MaxValue - RacingAhead ? -1 : distance;
+                if (victim < 0 || rank > oldest)
                 {
                     victim = i;
                     seen = slot;
-                    oldest = age;
+                    oldest = rank;
                 }
             }
 
@@ -233,7 +236,7 @@ internal sealed class DuplicateWindow
                 continue;
             }
 
-            if (oldest != 0 && oldest <= _ring.Length && IsLive(position + 1 - oldest, now))
+            if (oldest > 0 && oldest <= _ring.Length && IsLive(position + 1 - oldest, now))
             {
                 CountLiveEviction();
             }

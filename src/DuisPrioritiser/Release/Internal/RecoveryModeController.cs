@@ -86,6 +86,9 @@ internal sealed class RecoveryModeController
         }
     }
 
+    /// <summary>Gets a value indicating whether <see cref="Evaluate"/> has anything to do (Recovery, switched by the scheduler itself): a release reads the held count, a line every producer writes, only then.</summary>
+    public bool IsEvaluating => Volatile.Read(ref _mode) == (int)TrafficMode.Recovery;
+
     /// <summary>Called on releases and other operations: leaves Recovery once the backlog has stayed low for the hold time.</summary>
     public void Evaluate(long held, long now)
     {

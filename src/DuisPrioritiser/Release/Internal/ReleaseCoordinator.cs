@@ -170,7 +170,11 @@ internal sealed class ReleaseCoordinator : IDrainStateSource
     public bool TryDequeue(out ReleasedMessage message)
     {
         long now = _timeProvider.GetTimestamp();
-        _recovery.Evaluate(HeldCount, now);
+        if (_recovery.IsEvaluating)
+        {
+            _recovery.Evaluate(HeldCount, now);
+        }
+
         var state = new DrainState(this, now, _timeProvider);
 
         // A chosen level can turn out empty when another consumer wins the race for its last message (or for a
