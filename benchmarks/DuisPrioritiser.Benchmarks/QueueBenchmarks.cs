@@ -199,7 +199,7 @@ public class QueueDepthBenchmarks
                 acknowledged.AsTask().GetAwaiter().GetResult();
             }
 
-            check = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(released.Message);
+            check = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(released.Message.ResponseId);
             return true;
         }
     }

@@ -76,8 +76,10 @@ public class QueueConcurrentBenchmarks
     {
         // The earlier library's scheduler (see QueueDepthBenchmarks.BaselineScheduler), default options, same messages.
         var scheduler = new baseline::DuisPrioritiser.Release.ResponseReleaseScheduler(new baseline::DuisPrioritiser.ResponsePrioritisationOptions());
-        var messages = QueueDepthBenchmarks.ToBaseline(ItemPool.Create(2 * Messages));
-        _harness = Harness.Start(new QueueDepthBenchmarks.BaselineSchedulerOps(scheduler, messages), () =>
+        // The harness's own items, so that each baseline message shares its item's ResponseID (what the checksum reads).
+        var pool = ItemPool.Create(2 * Messages);
+        var messages = QueueDepthBenchmarks.ToBaseline(pool);
+        _harness = Harness.Start(new QueueDepthBenchmarks.BaselineSchedulerOps(scheduler, messages), pool, () =>
         {
             if (scheduler.Count != 0 || scheduler.DuplicatesSuppressed != 0)
             {
@@ -158,10 +160,14 @@ public class QueueConcurrentBenchmarks
 
         public static Harness Start<TOps>(TOps ops, Action? check = null, IDisposable? owned = null)
             where TOps : struct, IQueueOps
+            => Start(ops, ItemPool.Create(2 * Messages), check, owned);
+
+        public static Harness Start<TOps>(TOps ops, Item[] pool, Action? check = null, IDisposable? owned = null)
+            where TOps : struct, IQueueOps
         {
             // Two slices used alternately, so a message's ResponseID comes back only after 400,000 others: beyond the
             // default duplicate window, so none is suppressed.
-            var harness = new Harness(ItemPool.Create(2 * Messages), check, owned);
+            var harness = new Harness(pool, check, owned);
             for (int p = 0; p < Producers; p++)
             {
                 int index = p;

@@ -11,7 +11,7 @@ using DuisPrioritiser.Release;
 
 namespace DuisPrioritiser.Benchmarks;
 
-/// <summary>A benchmark message with its level and a check value (the message's identity hash).</summary>
+/// <summary>A benchmark message with its level and a check value (the identity hash of its ResponseID string).</summary>
 public sealed class Item(int id, int level, DuisMessage message)
 {
     public int Id { get; } = id;
@@ -20,8 +20,11 @@ public sealed class Item(int id, int level, DuisMessage message)
 
     public DuisMessage Message { get; } = message;
 
-    /// <summary>What a consumer adds to its checksum; the scheduler's consumer computes it from the released message.</summary>
-    public long Check { get; } = RuntimeHelpers.GetHashCode(message);
+    /// <summary>
+    /// What a consumer adds to its checksum; the scheduler's consumer computes it from the released message's ResponseID
+    /// string, which the baseline library's copy of the message shares (so the same-run baseline rows check alike).
+    /// </summary>
+    public long Check { get; } = RuntimeHelpers.GetHashCode(message.ResponseId);
 }
 
 /// <summary>
@@ -255,7 +258,7 @@ internal readonly struct SchedulerOps(ResponseReleaseScheduler scheduler) : IQue
             acknowledged.AsTask().GetAwaiter().GetResult();
         }
 
-        check = RuntimeHelpers.GetHashCode(released.Message);
+        check = RuntimeHelpers.GetHashCode(released.Message.ResponseId);
         return true;
     }
 }
