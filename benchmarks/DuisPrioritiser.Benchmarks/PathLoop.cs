@@ -32,6 +32,11 @@ internal static class PathLoop
             return CompareWindows(args.Length > 1 ? args[1] : "Distinct", args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 15);
         }
 
+        if (args is ["2p2c", ..])
+        {
+            return Concurrent(args.Length > 1 ? args[1] : "Scheduler", args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 50);
+        }
+
         if (args is ["compare", ..])
         {
             return Compare(args[1..]);
@@ -127,6 +132,47 @@ internal static class PathLoop
 #endif
 
         Sample(rows, $"held {held}, bulk {(fifo ? "FIFO" : "fair")}", BatchesPerSample, QueueDepthBenchmarks.Batch, rounds);
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>--path-loop 2p2c Scheduler|BulkFifo|Baseline [invocations]</c>: one row of <see cref="QueueConcurrentBenchmarks"/>
+    /// run that many times in a plain loop (each invocation checked as in the benchmark), to look for a stall or a
+    /// failed check that a short BenchmarkDotNet job hits only now and then. Prints the wall time of each invocation.
+    /// </summary>
+    private static int Concurrent(string row, int invocations)
+    {
+        var benchmark = new QueueConcurrentBenchmarks();
+        Action run;
+        switch (row)
+        {
+            case "Scheduler":
+                benchmark.SetupScheduler();
+                run = benchmark.Scheduler_2P2C;
+                break;
+            case "BulkFifo":
+                benchmark.SetupSchedulerBulkFifo();
+                run = benchmark.Scheduler_BulkFifo_2P2C;
+                break;
+#if BASELINE_READER
+            case "Baseline":
+                benchmark.SetupBaselineScheduler();
+                run = benchmark.BaselineScheduler_2P2C;
+                break;
+#endif
+            default:
+                Console.Error.WriteLine($"Unknown row {row}.");
+                return 2;
+        }
+
+        for (int i = 0; i < invocations; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            run();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i}: {watch.Elapsed.TotalNanoseconds / QueueConcurrentBenchmarks.Messages:F1} ns/message"));
+        }
+
+        benchmark.Cleanup();
         return 0;
     }
 

@@ -125,7 +125,7 @@ public class QueueConcurrentBenchmarks
     {
         private const int Producers = 2;
         private const int Consumers = 2;
-        private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(2);
+        private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
         private readonly Barrier _start = new(Producers + Consumers + 1);
         private readonly Barrier _end = new(Producers + Consumers + 1);
@@ -195,6 +195,7 @@ public class QueueConcurrentBenchmarks
             if (!_end.SignalAndWait(s_timeout))
             {
                 _failed = true;
+                _check?.Invoke(); // says what the queue still holds and whether it suppressed any as duplicates
                 Fail.Check($"No progress for {s_timeout}: {Volatile.Read(ref _remaining.Value)} messages were never consumed (lost?).");
             }
 
@@ -228,8 +229,13 @@ public class QueueConcurrentBenchmarks
             }
 
             _owned?.Dispose();
-            _start.Dispose();
-            _end.Dispose();
+            if (!_failed)
+            {
+                // After a failure the threads may still be inside the barriers (a hung or refused run): leave them to
+                // the process (they are background threads) rather than dispose what they wait on under them.
+                _start.Dispose();
+                _end.Dispose();
+            }
         }
 
         private void ProducerLoop<TOps>(TOps ops, int index)
